@@ -1,0 +1,130 @@
+# ipc - the only build entry point.  See README.md.
+#
+#   make            check dependencies, build build/ipc and its symlinks
+#   make test       unit tests (cmocka) and CLI tests (bats); ends "N passed, N failed"
+#   make asan       the same suite, built with AddressSanitizer and UBSan
+#   make demo       build and open the main experience
+#   make install    PREFIX=/usr/local: binary, symlinks, completions, man pages
+#   make generate   regenerate completions/ and man/ from the command table
+#   make clean
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS := openssl readline ncursesw jansson
+TEST_PKGS := cmocka
+# Debian packages behind the pkg-config names above, the test tools and the
+# peers the tests talk to.
+APT_PKGS := pkg-config libssl-dev libreadline-dev libncurses-dev libjansson-dev \
+	libcmocka-dev bats bats-support bats-assert bats-file socat ncat \
+	openssl python3 curl
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+CFLAGS := -O1 -g $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DIPC_VERSION='"$(VERSION)"' -Ilib -Icmd \
+	$(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c cmd/*/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+APPLETS = $(shell sed -n 's/^APPLET.\([a-z]*\).*/\1/p' cmd/commands.h)
+LINKS = $(APPLETS:%=$(BUILD)/ipc-%)
+
+.PHONY: all deps test unit bats asan demo install uninstall generate clean check-generated
+all: deps $(BUILD)/ipc $(LINKS)
+
+# Check with pkg-config; install what is missing when we may (root, or
+# sudo without a password), otherwise say the one command that would.
+deps:
+	@missing=""; \
+	for p in $(PKGS) $(TEST_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for t in bats socat ncat openssl python3 curl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$$missing bats-assert"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "make: missing:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "make: run: sudo apt-get install -y $(APT_PKGS)"; exit 1; fi; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(APT_PKGS)
+
+$(BUILD)/libipc.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ipc: $(CMD_OBJ) $(BUILD)/libipc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $(CMD_OBJ) $(BUILD)/libipc.a $(PKG_LIBS)
+
+$(BUILD)/ipc-%: | $(BUILD)/ipc
+	ln -sf ipc $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests link libipc.a and cmocka; -Wl,--wrap lets a test replace a
+# libc call (see tests/unit/README).
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libipc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libipc.a \
+		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+test: all $(UNIT_BIN)
+	@IPC_BUILD=$(BUILD) tests/run
+
+unit: all $(UNIT_BIN)
+	@IPC_BUILD=$(BUILD) tests/run unit
+
+bats: all
+	@IPC_BUILD=$(BUILD) tests/run bats
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
+
+demo: all
+	@$(BUILD)/ipc demo
+
+generate: all
+	@IPC_BUILD=$(BUILD) tests/helpers/generate write
+
+check-generated: all
+	@IPC_BUILD=$(BUILD) tests/helpers/generate check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BUILD)/ipc $(DESTDIR)$(PREFIX)/bin/ipc
+	for a in $(APPLETS); do ln -sf ipc $(DESTDIR)$(PREFIX)/bin/ipc-$$a; done
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 644 completions/ipc.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipc
+	install -m 644 completions/_ipc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipc
+	install -m 644 completions/ipc.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipc.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ipc $(APPLETS:%=$(DESTDIR)$(PREFIX)/bin/ipc-%)
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/ipc*.1 $(DESTDIR)$(PREFIX)/share/man/man7/ipc*.7
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipc \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipc \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipc.fish
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

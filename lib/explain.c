@@ -1,0 +1,476 @@
+/*
+ * explain.c - what each outcome of each call means, in one line.
+ *
+ * Three tables, most precise first: texts for a call (with qualifiers such
+ * as "shutdown SHUT_WR") and one outcome, texts for an errno whatever the
+ * call, and a last resort.  The wording follows the man pages named in
+ * each section; a text says what happened and, for a failure, what to do.
+ */
+#include "explain.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Which outcomes a row describes. */
+enum when {
+	FAIL,		/* ret < 0 with this errno */
+	OK,		/* any ret >= 0 */
+	ZERO,		/* ret == 0 */
+	MORE,		/* ret > 0 */
+};
+
+struct call_note {
+	const char *call;	/* "connect", or "shutdown SHUT_WR" */
+	enum when when;
+	int err;		/* FAIL only */
+	const char *text;
+};
+
+#define S(call, text)		{ call, OK, 0, text }
+#define S0(call, text)		{ call, ZERO, 0, text }
+#define S1(call, text)		{ call, MORE, 0, text }
+#define F(call, err, text)	{ call, FAIL, err, text }
+
+static const struct call_note call_notes[] = {
+	/* see socket(2), socketpair(2) */
+	S("socket", "a new endpoint: the kernel made a socket and returned "
+	    "the lowest free descriptor"),
+	F("socket", EAFNOSUPPORT, "this kernel does not support that "
+	    "address family"),
+	F("socket", EPROTONOSUPPORT, "no protocol of that type in this "
+	    "address family"),
+	F("socket", EINVAL, "unknown socket type or flags"),
+	F("socket", EACCES, "this kind of socket needs privilege (raw "
+	    "sockets need CAP_NET_RAW)"),
+	S("socketpair", "two connected sockets, like a pipe that works both "
+	    "ways: what one end writes the other reads"),
+	F("socketpair", EOPNOTSUPP, "only AF_UNIX sockets come in pairs"),
+	F("socketpair", EAFNOSUPPORT, "only AF_UNIX sockets come in pairs"),
+
+	/* see bind(2), listen(2), accept4(2) */
+	S("bind", "the socket now has a local address"),
+	F("bind", EADDRINUSE, "the address is taken: another socket holds "
+	    "it, TIME_WAIT keeps it (set SO_REUSEADDR), or a file exists at "
+	    "that Unix path (unlink it first)"),
+	F("bind", EACCES, "ports below 1024 need CAP_NET_BIND_SERVICE (or "
+	    "no write permission on the Unix socket's directory)"),
+	F("bind", EADDRNOTAVAIL, "no interface on this host has that IP "
+	    "address"),
+	F("bind", EINVAL, "the socket is already bound, or the address "
+	    "length is wrong for its family"),
+	F("bind", ENOENT, "a directory in the Unix socket path does not "
+	    "exist"),
+	S("listen", "the socket now accepts connections into a queue of "
+	    "BACKLOG: the kernel completes handshakes before accept"),
+	F("listen", EADDRINUSE, "another socket already listens on this "
+	    "port"),
+	F("listen", EOPNOTSUPP, "this socket type cannot listen: datagram "
+	    "sockets have no connections"),
+	S("accept4", "took a connection off the accept queue: a new socket "
+	    "for this one peer, while the listener keeps listening"),
+	F("accept4", EAGAIN, "no connection waiting in the accept queue"),
+	F("accept4", EMFILE, "out of file descriptors: the connection stays "
+	    "queued (raise ulimit -n, or close something)"),
+	F("accept4", ENFILE, "the system-wide file table is full: the "
+	    "connection stays queued"),
+	F("accept4", ECONNABORTED, "the peer gave up on a queued connection "
+	    "before it was accepted; accept the next one"),
+	F("accept4", EINVAL, "the socket is not listening: call listen "
+	    "first"),
+
+	/* see connect(2), tcp(7) */
+	S("connect", "three-way handshake done; the socket is connected"),
+	F("connect", ECONNREFUSED, "no listener: the peer answered SYN with "
+	    "RST"),
+	F("connect", EINPROGRESS, "non-blocking connect started; wait for "
+	    "POLLOUT, then read SO_ERROR"),
+	F("connect", ETIMEDOUT, "no answer to SYN after several "
+	    "retransmissions: the host is down or a firewall drops packets"),
+	F("connect", ENETUNREACH, "no route to that network"),
+	F("connect", EHOSTUNREACH, "the host is unreachable: a router said "
+	    "so, or nobody answered ARP"),
+	F("connect", EALREADY, "a non-blocking connect is still in progress "
+	    "on this socket"),
+	F("connect", EISCONN, "the socket is already connected"),
+	F("connect", EADDRNOTAVAIL, "no free local port for this destination "
+	    "(ephemeral ports used up)"),
+	F("connect", ENOENT, "no Unix socket at that path"),
+	F("connect", EACCES, "no write permission on the Unix socket file, "
+	    "or a firewall rule forbids it"),
+	F("connect", EAGAIN, "the Unix listener's accept queue is full"),
+	F("connect", EAFNOSUPPORT, "the address family does not match the "
+	    "socket's"),
+
+	/* see shutdown(2) */
+	S("shutdown SHUT_WR", "sends FIN: the peer will read end of file; "
+	    "this side can still read"),
+	S("shutdown SHUT_RD", "further reads return end of file; the peer is "
+	    "not told"),
+	S("shutdown SHUT_RDWR", "both directions shut: FIN sent and reads "
+	    "return end of file, but the fd stays open until close"),
+	S("shutdown", "the connection is shut down in the given direction"),
+	F("shutdown", ENOTCONN, "the socket is not connected"),
+
+	/* see getsockopt(2), socket(7), tcp(7), ipv6(7) */
+	S("getsockopt SO_ERROR", "no pending error: a non-blocking connect "
+	    "has succeeded"),
+	S("getsockopt", "read a socket option"),
+	F("getsockopt", ENOPROTOOPT, "no such option at that level"),
+	S("setsockopt SO_REUSEADDR", "bind may now reuse an address still "
+	    "held by old connections in TIME_WAIT"),
+	S("setsockopt SO_REUSEPORT", "several sockets may bind this port; "
+	    "the kernel spreads new connections between them"),
+	S("setsockopt SO_KEEPALIVE", "the kernel will probe an idle "
+	    "connection to find out if the peer is gone"),
+	S("setsockopt SO_RCVBUF", "receive buffer set; the kernel doubles the "
+	    "value to allow for bookkeeping"),
+	S("setsockopt SO_SNDBUF", "send buffer set; the kernel doubles the "
+	    "value to allow for bookkeeping"),
+	S("setsockopt SO_LINGER", "close will now wait for unsent data (with "
+	    "a zero timeout it resets the connection instead)"),
+	S("setsockopt SO_RCVTIMEO", "a blocking read now fails with EAGAIN "
+	    "once the timeout passes"),
+	S("setsockopt SO_SNDTIMEO", "a blocking write now fails with EAGAIN "
+	    "once the timeout passes"),
+	S("setsockopt SO_BROADCAST", "datagrams may now go to a broadcast "
+	    "address"),
+	S("setsockopt TCP_NODELAY", "Nagle's algorithm off: small writes are "
+	    "sent at once instead of being merged"),
+	S("setsockopt TCP_CORK", "partial segments are held back until "
+	    "uncorked, full, or 200 ms old"),
+	S("setsockopt IPV6_V6ONLY", "this IPv6 socket will not take IPv4 "
+	    "traffic (no ::ffff:a.b.c.d mapped addresses)"),
+	S("setsockopt", "socket option set"),
+	F("setsockopt", ENOPROTOOPT, "no such option at that level"),
+	F("setsockopt", EINVAL, "the value has the wrong size or is out of "
+	    "range"),
+
+	/* see getsockname(2), getpeername(2) */
+	S("getsockname", "the local address, as given to bind or chosen by "
+	    "the kernel"),
+	S("getpeername", "the address of the connected peer"),
+	F("getpeername", ENOTCONN, "no peer: the socket is not connected"),
+
+	/* see send(2), recv(2) */
+	S1("send", "bytes copied into the kernel's send buffer; the kernel "
+	    "transmits them later"),
+	S0("send", "nothing sent: a zero-length send"),
+	F("send", EAGAIN, "the send buffer is full; wait for POLLOUT"),
+	F("send", EPIPE, "the connection is closed for writing: without "
+	    "MSG_NOSIGNAL or SIG_IGN this also raises SIGPIPE"),
+	F("send", ECONNRESET, "the peer reset the connection (RST): it "
+	    "closed with unread data, or crashed"),
+	F("send", EMSGSIZE, "the datagram is larger than the protocol "
+	    "allows"),
+	F("send", EDESTADDRREQ, "not connected and no address given: use "
+	    "sendto or connect first"),
+	S1("recv", "bytes copied out of the kernel's receive buffer; fewer "
+	    "than asked is normal"),
+	S0("recv", "end of file: the peer closed or shut down its write side"),
+	F("recv", EAGAIN, "nothing to read yet; wait for POLLIN"),
+	F("recv", ECONNRESET, "the peer reset the connection (RST): it "
+	    "closed with unread data, or crashed"),
+	F("recv", ETIMEDOUT, "the connection timed out: retransmissions or "
+	    "keepalive probes went unanswered"),
+	S("sendto", "one datagram handed to the kernel; message boundaries "
+	    "are kept"),
+	F("sendto", ECONNREFUSED, "an earlier datagram drew ICMP port "
+	    "unreachable: nobody listens there"),
+	F("sendto", EAGAIN, "the send buffer is full; wait for POLLOUT"),
+	F("sendto", EMSGSIZE, "the datagram is larger than the protocol "
+	    "allows"),
+	S1("recvfrom", "one datagram (or some stream bytes) received, with "
+	    "the sender's address"),
+	S0("recvfrom", "an empty datagram, or end of file on a stream "
+	    "socket"),
+	F("recvfrom", EAGAIN, "nothing to read yet; wait for POLLIN"),
+	F("recvfrom", ECONNREFUSED, "an earlier datagram drew ICMP port "
+	    "unreachable: nobody listens there"),
+
+	/* see sendmsg(2), recvmsg(2), unix(7), cmsg(3) */
+	S("sendmsg SCM_RIGHTS", "descriptors sent with the bytes: the "
+	    "receiver gets new fds for the same open files"),
+	S("sendmsg", "bytes (and any control data) handed to the kernel"),
+	F("sendmsg", ETOOMANYREFS, "too many descriptors are in flight in "
+	    "Unix sockets"),
+	F("sendmsg", EAGAIN, "the send buffer is full; wait for POLLOUT"),
+	F("sendmsg", EPIPE, "the connection is closed for writing: without "
+	    "MSG_NOSIGNAL or SIG_IGN this also raises SIGPIPE"),
+	S("recvmsg MSG_CTRUNC", "the control buffer was too small: passed "
+	    "descriptors that did not fit were closed and lost"),
+	S("recvmsg SCM_RIGHTS", "new descriptors for the sender's open files "
+	    "were installed in this process"),
+	S0("recvmsg", "end of file: the peer closed or shut down its write "
+	    "side"),
+	S("recvmsg", "bytes (and any control data) received"),
+	F("recvmsg", EAGAIN, "nothing to read yet; wait for POLLIN"),
+
+	/* see getaddrinfo(3), getnameinfo(3) */
+	S("getaddrinfo", "the resolver returned a list of addresses; try "
+	    "them in order"),
+	S("getnameinfo", "address translated to a host and a service name"),
+
+	/* see open(2), read(2), write(2), close(2) */
+	S("open", "the lowest free descriptor now refers to the file"),
+	F("open", ENOENT, "no such file, or a directory in the path is "
+	    "missing"),
+	F("open", EACCES, "the file's mode (or a directory's) does not "
+	    "allow this"),
+	F("open", EEXIST, "O_EXCL: the file already exists"),
+	F("open", EISDIR, "a directory cannot be opened for writing"),
+	F("open", ENXIO, "a FIFO opened for writing with O_NONBLOCK has no "
+	    "reader"),
+	S1("read", "bytes copied out of the kernel; fewer than asked is "
+	    "normal for pipes, sockets and terminals"),
+	S0("read", "end of file: the peer closed or shut down its write side"),
+	F("read", EAGAIN, "nothing to read yet on a non-blocking fd; wait "
+	    "for POLLIN"),
+	F("read", ECONNRESET, "the peer reset the connection (RST): it "
+	    "closed with unread data, or crashed"),
+	F("read", EISDIR, "a directory cannot be read with read(2)"),
+	S1("write", "bytes copied into the kernel; a short write means its "
+	    "buffer filled up"),
+	S0("write", "nothing written: a zero-length write"),
+	F("write", EPIPE, "no reader left at the other end: SIGPIPE is "
+	    "raised unless ignored"),
+	F("write", EAGAIN, "the pipe or socket buffer is full; wait for "
+	    "POLLOUT"),
+	F("write", ECONNRESET, "the peer reset the connection (RST): it "
+	    "closed with unread data, or crashed"),
+	F("write", ENOSPC, "no space left on the device"),
+	S("close", "the descriptor is free again; the file closes with its "
+	    "last descriptor (a TCP socket then sends FIN)"),
+	F("close", EBADF, "not an open descriptor: closed twice?"),
+	F("close", EINTR, "interrupted, but on Linux the fd is closed "
+	    "anyway: do not retry"),
+	F("close", EIO, "an earlier delayed write failed"),
+
+	/* see pipe(2), dup(2), fcntl(2), ioctl(2), unlink(2) */
+	S("pipe2", "a one-way channel: bytes written to fds[1] are read from "
+	    "fds[0]"),
+	S("dup", "a second descriptor for the same open file: offset and "
+	    "status flags shared, FD_CLOEXEC clear"),
+	S("dup2", "newfd now refers to oldfd's open file; what newfd was is "
+	    "closed first"),
+	S("dup3", "like dup2, with O_CLOEXEC set in the same step"),
+	F("dup3", EINVAL, "oldfd equals newfd, or the flags are wrong"),
+	S("fcntl F_GETFL", "the open file's status flags: access mode, "
+	    "O_NONBLOCK, O_APPEND"),
+	S("fcntl F_SETFL", "status flags set: with O_NONBLOCK, reads and "
+	    "writes fail with EAGAIN instead of waiting"),
+	S("fcntl F_GETFD", "the descriptor's flags: FD_CLOEXEC or none"),
+	S("fcntl F_SETFD", "descriptor flags set: with FD_CLOEXEC it closes "
+	    "on execve"),
+	S("fcntl F_DUPFD_CLOEXEC", "a copy at or above the given number, "
+	    "closed on execve"),
+	S("fcntl F_DUPFD", "a copy at or above the given number"),
+	S("fcntl F_GETPIPE_SZ", "the pipe's capacity in bytes"),
+	S("fcntl F_SETPIPE_SZ", "the pipe's capacity changed (rounded up to "
+	    "whole pages)"),
+	F("fcntl F_SETLK", EAGAIN, "another process holds a conflicting "
+	    "lock"),
+	F("fcntl F_SETLK", EACCES, "another process holds a conflicting "
+	    "lock"),
+	S("fcntl", "done"),
+	S("ioctl FIONREAD", "the number of bytes waiting to be read"),
+	S("ioctl FIONBIO", "non-blocking mode switched, as O_NONBLOCK would"),
+	S("ioctl TIOCGWINSZ", "the terminal's size in rows and columns"),
+	S("ioctl", "device request done"),
+	F("ioctl", ENOTTY, "this request does not apply to this kind of "
+	    "file"),
+	S("unlink", "the name is gone; the file lives on while descriptors "
+	    "still refer to it"),
+	F("unlink", ENOENT, "nothing at that path"),
+	F("unlink", EISDIR, "a directory: use rmdir"),
+
+	/* see poll(2), epoll(7) */
+	S0("poll", "timeout: no descriptor became ready"),
+	S1("poll", "that many descriptors have events: look at revents"),
+	F("poll", EINTR, "a signal handler ran before anything was ready; "
+	    "poll again with the time left"),
+	F("poll", EINVAL, "nfds exceeds RLIMIT_NOFILE, or the timeout is "
+	    "invalid"),
+	S("epoll_create1", "a new epoll instance: an interest list and a "
+	    "ready list kept by the kernel"),
+	S("epoll_ctl EPOLL_CTL_ADD", "the fd joins the interest list"),
+	S("epoll_ctl EPOLL_CTL_MOD", "the fd's events of interest changed"),
+	S("epoll_ctl EPOLL_CTL_DEL", "the fd left the interest list"),
+	S("epoll_ctl", "the interest list changed"),
+	F("epoll_ctl", EEXIST, "the fd is already in the interest list: use "
+	    "EPOLL_CTL_MOD"),
+	F("epoll_ctl", ENOENT, "the fd is not in the interest list"),
+	F("epoll_ctl", EPERM, "this kind of file does not support epoll: "
+	    "regular files are always ready"),
+	S0("epoll_wait", "timeout: no descriptor became ready"),
+	S1("epoll_wait", "that many ready events were copied out"),
+	F("epoll_wait", EINTR, "a signal handler ran before anything was "
+	    "ready; wait again"),
+
+	/* see fork(2), execve(2), waitpid(2), kill(2) */
+	S1("fork", "a child now runs the same program from here; fork "
+	    "returned its pid to the parent"),
+	S0("fork", "this is the child: fork returned 0"),
+	F("fork", EAGAIN, "process limit reached (RLIMIT_NPROC) or no pids "
+	    "left"),
+	S("execvp", "about to replace this program; on success execvp does "
+	    "not return, and FD_CLOEXEC descriptors close"),
+	F("execvp", ENOENT, "no such program in PATH"),
+	F("execvp", EACCES, "found, but not executable (mode or a noexec "
+	    "mount)"),
+	F("execvp", ENOEXEC, "not a format the kernel can run (a script "
+	    "without #!?)"),
+	F("execvp", E2BIG, "the arguments and environment are too long"),
+	S1("waitpid", "a child changed state and was reaped; its status is "
+	    "in the args"),
+	S0("waitpid", "WNOHANG: no child has changed state yet"),
+	F("waitpid", ECHILD, "no such child: already reaped, or SIGCHLD is "
+	    "ignored so the kernel reaps them"),
+	S("kill 0", "the process exists and may be signalled (signal 0 only "
+	    "checks)"),
+	S("kill", "signal sent; it is delivered when the target next runs"),
+	F("kill", ESRCH, "no such process (it may have exited and been "
+	    "reaped)"),
+	F("kill", EPERM, "no permission to signal that process"),
+
+	/* see sigaction(2), sigprocmask(2), getrlimit(2) */
+	S("sigaction SIG_IGN SIGPIPE", "writes to a closed pipe or socket now "
+	    "fail with EPIPE instead of killing the process"),
+	S("sigaction SIG_IGN SIGCHLD", "children are now reaped by the "
+	    "kernel: waitpid will fail with ECHILD"),
+	S("sigaction SIG_IGN", "the signal will be discarded on arrival"),
+	S("sigaction SIG_DFL", "the default action is back (for most "
+	    "signals: terminate)"),
+	S("sigaction handler", "the handler will run when the signal arrives "
+	    "(SA_RESTART restarts interrupted calls)"),
+	S("sigaction", "read the signal's disposition"),
+	F("sigaction", EINVAL, "SIGKILL and SIGSTOP cannot be caught or "
+	    "ignored"),
+	S("sigprocmask", "blocked set changed: blocked signals wait, "
+	    "pending, until unblocked"),
+	S("getrlimit", "the soft limit applies; the hard limit is the most "
+	    "it may be raised to"),
+	S("setrlimit", "limit changed for this process and its future "
+	    "children"),
+	F("setrlimit", EPERM, "raising the hard limit needs "
+	    "CAP_SYS_RESOURCE"),
+	F("setrlimit", EINVAL, "the soft limit is above the hard limit"),
+};
+
+/* see errno(3); the meaning of an errno whatever the call. */
+static const struct {
+	int err;
+	const char *text;
+} errno_notes[] = {
+	{ EINTR, "interrupted by a signal handler before anything happened; "
+	    "try again" },
+	{ EAGAIN, "it would block, and the fd is non-blocking; wait for "
+	    "readiness with poll and try again" },
+	{ EBADF, "not an open descriptor, or not open for this" },
+	{ EFAULT, "a pointer argument points outside the process's memory" },
+	{ EINVAL, "an argument is not valid for this call" },
+	{ ENOMEM, "the kernel is out of memory" },
+	{ ENOBUFS, "the kernel is out of buffer space" },
+	{ EMFILE, "out of file descriptors in this process (see ulimit -n)" },
+	{ ENFILE, "the system-wide limit on open files is reached" },
+	{ EACCES, "permission denied" },
+	{ EPERM, "not permitted: this needs privilege" },
+	{ ENOENT, "no such file or directory" },
+	{ ENOTSOCK, "the descriptor is not a socket" },
+	{ ENOTCONN, "the socket is not connected" },
+	{ EISCONN, "the socket is already connected" },
+	{ ECONNRESET, "the peer reset the connection (RST)" },
+	{ ECONNREFUSED, "refused: nothing listens at that address" },
+	{ ECONNABORTED, "the connection was aborted" },
+	{ ETIMEDOUT, "timed out waiting for the peer" },
+	{ EHOSTUNREACH, "the host is unreachable" },
+	{ ENETUNREACH, "the network is unreachable: no route" },
+	{ ENETDOWN, "the network interface is down" },
+	{ EADDRINUSE, "the address is already in use" },
+	{ EADDRNOTAVAIL, "that address is not available on this host" },
+	{ EAFNOSUPPORT, "address family not supported" },
+	{ EPROTONOSUPPORT, "protocol not supported" },
+	{ EPROTOTYPE, "wrong protocol type for this socket" },
+	{ EOPNOTSUPP, "this socket does not support the operation" },
+	{ EPIPE, "the other end is closed: nobody will read this (SIGPIPE "
+	    "unless ignored)" },
+	{ EINPROGRESS, "started; it completes in the background" },
+	{ EALREADY, "already in progress" },
+	{ EEXIST, "it already exists" },
+	{ ENOSPC, "no space left" },
+	{ ECHILD, "no child to wait for" },
+	{ ESRCH, "no such process" },
+	{ EMSGSIZE, "the message is too long" },
+	{ ENAMETOOLONG, "the name is too long" },
+	{ ENOTDIR, "a component of the path is not a directory" },
+	{ EISDIR, "it is a directory" },
+	{ EROFS, "read-only file system" },
+	{ ELOOP, "too many symbolic links in the path" },
+	{ ENOSYS, "the kernel does not implement this call" },
+	{ EIO, "input/output error from the device" },
+	{ ENOTTY, "not a terminal, or the request does not apply" },
+	{ ENXIO, "no such device or address" },
+	{ ESPIPE, "cannot seek on a pipe or socket" },
+	{ EDESTADDRREQ, "a destination address is required" },
+	{ ENOPROTOOPT, "no such protocol option" },
+	{ E2BIG, "the argument list is too long" },
+	{ ENOEXEC, "not an executable format" },
+	{ ETXTBSY, "the file is open for writing, so it cannot be run" },
+	{ EDEADLK, "this would deadlock" },
+};
+
+/* Does row describe this outcome? */
+static int
+matches(const struct call_note *row, long long ret, int err)
+{
+	switch (row->when) {
+	case FAIL:
+		return ret < 0 && row->err == err;
+	case OK:
+		return ret >= 0;
+	case ZERO:
+		return ret == 0;
+	case MORE:
+		return ret > 0;
+	}
+	return 0;
+}
+
+/* The call-table text for the first n bytes of key, or NULL. */
+static const char *
+lookup(const char *key, size_t n, long long ret, int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(call_notes) / sizeof(call_notes[0]); i++) {
+		const struct call_note *row = &call_notes[i];
+
+		if (strncmp(row->call, key, n) == 0 && row->call[n] == '\0' &&
+		    matches(row, ret, err))
+			return row->text;
+	}
+	return NULL;
+}
+
+const char *
+explain(const char *call, long long ret, int err)
+{
+	const char *text, *space;
+	size_t n = strlen(call), i;
+
+	/* "sigaction SIG_IGN SIGPIPE", "sigaction SIG_IGN", "sigaction". */
+	for (;;) {
+		if ((text = lookup(call, n, ret, err)) != NULL)
+			return text;
+		space = memrchr(call, ' ', n);
+		if (space == NULL)
+			break;
+		n = (size_t)(space - call);
+	}
+	if (ret >= 0)
+		return "the call succeeded";
+	for (i = 0; i < sizeof(errno_notes) / sizeof(errno_notes[0]); i++)
+		if (errno_notes[i].err == err)
+			return errno_notes[i].text;
+	return "the call failed";
+}

@@ -1,0 +1,103 @@
+/*
+ * sys.h - one traced wrapper per system call the project makes.
+ *
+ * Each wrapper keeps the call's own name and signature (sys_connect has the
+ * arguments of connect(2)) and behaves exactly like it: it returns what the
+ * call returns and leaves errno as the call left it.  When `sys_watch` is
+ * zero the wrapper is the call plus one branch.  When it is set, the wrapper
+ *   1. honours fault injection (--inject CALL=ERRNO[:N], CALL=short),
+ *   2. makes the call,
+ *   3. emits a trace event with a one-line explanation (lib/explain.c),
+ *   4. passes the step gate when --step=syscall.
+ *
+ * A few calls are libc functions rather than system calls (getaddrinfo,
+ * getnameinfo); they are wrapped the same way because the learner should
+ * see them too.
+ */
+#ifndef IPC_SYS_H
+#define IPC_SYS_H
+
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+/* Non-zero when tracing or injection is active. */
+extern int sys_watch;
+
+/*
+ * Fault injection.  spec is "CALL=ERRNO", "CALL=ERRNO:N", "CALL=short" or
+ * "CALL=short:N".  Without :N every call of CALL fails; with :N only the Nth
+ * (counting from 1).  ERRNO is a name (ECONNREFUSED) or a number.  "short"
+ * applies to read, write, recv, send, recvfrom and sendto: the
+ * call is made with half the count (at least 1 byte).  For getaddrinfo the
+ * value may be an EAI_ name (EAI_NONAME, EAI_AGAIN).
+ * Returns 0, or -1 with errno EINVAL for a bad spec (ENOSPC if too many).
+ */
+int sys_inject_add(const char *spec);
+void sys_inject_clear(void);
+
+/* Re-compute sys_watch after trace_init() or sys_inject_add(). */
+void sys_watch_update(void);
+
+/* Sockets: see socket(2), bind(2), listen(2), accept4(2), connect(2) ... */
+int sys_socket(int domain, int type, int protocol);
+int sys_socketpair(int domain, int type, int protocol, int sv[2]);
+int sys_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int sys_listen(int fd, int backlog);
+int sys_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int sys_connect(int fd, const struct sockaddr *addr, socklen_t len);
+int sys_shutdown(int fd, int how);
+int sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int sys_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int sys_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t sys_send(int fd, const void *buf, size_t len, int flags);
+ssize_t sys_recv(int fd, void *buf, size_t len, int flags);
+ssize_t sys_sendto(int fd, const void *buf, size_t len, int flags,
+		   const struct sockaddr *to, socklen_t tolen);
+ssize_t sys_recvfrom(int fd, void *buf, size_t len, int flags,
+		     struct sockaddr *from, socklen_t *fromlen);
+ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
+
+/* Name resolution (libc, not system calls): see getaddrinfo(3). */
+int sys_getaddrinfo(const char *node, const char *service,
+		    const struct addrinfo *hints, struct addrinfo **res);
+int sys_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+		    socklen_t hostlen, char *serv, socklen_t servlen, int flags);
+
+/* Files and descriptors: see open(2), read(2), write(2), close(2) ... */
+int sys_open(const char *path, int flags, ...);
+ssize_t sys_read(int fd, void *buf, size_t count);
+ssize_t sys_write(int fd, const void *buf, size_t count);
+int sys_close(int fd);
+int sys_pipe2(int fds[2], int flags);
+int sys_dup(int fd);
+int sys_dup2(int oldfd, int newfd);
+int sys_dup3(int oldfd, int newfd, int flags);
+int sys_fcntl(int fd, int cmd, ...);
+int sys_ioctl(int fd, unsigned long req, void *arg);
+int sys_unlink(const char *path);
+
+/* Readiness: see poll(2), epoll(7). */
+int sys_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+int sys_epoll_create1(int flags);
+int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout);
+
+/* Processes and signals: see fork(2), execve(2), waitpid(2), sigaction(2). */
+pid_t sys_fork(void);
+int sys_execvp(const char *file, char *const argv[]);
+pid_t sys_waitpid(pid_t pid, int *status, int options);
+int sys_kill(pid_t pid, int sig);
+int sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
+int sys_getrlimit(int resource, struct rlimit *rl);
+int sys_setrlimit(int resource, const struct rlimit *rl);
+
+#endif

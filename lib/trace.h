@@ -1,0 +1,116 @@
+/*
+ * trace.h - the event bus.
+ *
+ * Every wrapped system call and every state change becomes one event.  An
+ * event goes to one sink: human lines on stderr (--trace), JSON Lines
+ * (--trace=json), a file or a Unix socket (--trace-to PATH|unix:PATH), or an
+ * inherited fd (IPC_TRACE_FD).  The JSON schema (version 1) is documented in
+ * docs/trace.md; the TUI, tutorials and tests read it.
+ *
+ * With tracing off the cost is one branch: callers test `trace_on` (or
+ * sys_watch, which includes it) before building anything.
+ *
+ * Stepping (--step): after each gate point the process waits for a line on
+ * the trace socket: "step" runs to the next gate, "run" stops gating,
+ * "pause" starts gating again (read while running, between gates).
+ */
+#ifndef IPC_TRACE_H
+#define IPC_TRACE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_SCHEMA 1
+
+enum trace_format { TRACE_HUMAN, TRACE_JSON };
+enum trace_step { STEP_OFF, STEP_ITER, STEP_SYSCALL };
+
+/* Non-zero when any sink is open.  Read it before doing any work. */
+extern int trace_on;
+
+struct trace_config {
+	const char *spec;	/* --trace value: NULL/"" human, "human", "json" */
+	const char *to;		/* --trace-to: PATH or unix:PATH, or NULL */
+	const char *step;	/* --step value: NULL off, "" or "iter", "syscall" */
+	const char *mod;	/* default module name: the applet ("sock") */
+	int argc;		/* argv for the hello event */
+	char **argv;
+};
+
+/*
+ * Open the sink described by cfg, falling back to the environment
+ * (IPC_TRACE=human|json, IPC_TRACE_FD=N, IPC_TRACE_TO=..., IPC_TRACE_STEP=1|syscall).
+ * Emits the hello event.  Returns 0 (also when tracing stays off), or -1
+ * with errno set: EINVAL for a bad spec, or the error of open/connect.
+ * --step without a socket sink fails with ENOTSOCK.
+ */
+int trace_init(const struct trace_config *cfg);
+
+/* Flush and close the sink; emits a "bye" event.  Safe to call twice. */
+void trace_close(void);
+
+/* The module name stamped on following events ("sock", "loop"). */
+void trace_set_mod(const char *mod);
+
+/* Nanoseconds since trace_init() on CLOCK_MONOTONIC. */
+uint64_t trace_now_ns(void);
+
+/*
+ * One argument of an event.  Values are strings or integers; a string value
+ * is JSON-escaped in JSON and shown as-is (escaped for the terminal) in
+ * human form.
+ */
+struct trace_arg {
+	const char *key;
+	const char *str;	/* NULL for an integer */
+	long long num;
+};
+#define TARG_S(k, v)	((struct trace_arg){ (k), (v) ? (v) : "", 0 })
+#define TARG_I(k, v)	((struct trace_arg){ (k), NULL, (long long)(v) })
+
+/*
+ * A syscall event: call name, fd (-1 if none), arguments, return value,
+ * errno (0 when ret >= 0) and a one-line note.  `injected` marks faults
+ * made by --inject.
+ */
+struct trace_call {
+	const char *call;
+	int fd;
+	const struct trace_arg *args;
+	int nargs;
+	long long ret;
+	int err;
+	const char *note;
+	int injected;
+};
+void trace_syscall(const struct trace_call *c);
+
+/*
+ * Any other event kind ("state", "iter", "poll", "callback", "timer", "fd",
+ * "task", "future"), with a note and arguments.
+ */
+void trace_event(const char *ev, const char *note,
+		 const struct trace_arg *args, int nargs);
+
+/* printf-style shorthand for a "state" event with no arguments. */
+void trace_state(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The step gate.  kind is STEP_ITER for a loop iteration, STEP_SYSCALL for
+ * a wrapped call.  Blocks while paused; returns at once when not stepping.
+ */
+void trace_gate(enum trace_step kind);
+
+/* Non-zero when --step is active at the given granularity. */
+int trace_stepping(enum trace_step kind);
+
+/*
+ * For tests and the TUI: render one event as a JSON line into buf.
+ * Returns the length, or -1 with errno ENOSPC when buf is too small.
+ */
+int trace_format_json(char *buf, size_t size, const char *ev,
+		      const struct trace_call *c, const char *note,
+		      const struct trace_arg *args, int nargs);
+
+#endif
