@@ -543,11 +543,12 @@ ms_until(long long deadline)
  * Wait for a connect under way to finish (deadline < 0: forever), then
  * collect its outcome.  See connect(2): the socket turns writable when the
  * attempt ends either way, and SO_ERROR says how it ended.  Returns 0, or
- * -1 with errno: the connect's error, ETIMEDOUT, or poll's error.
+ * -1 with errno: the connect's error, ETIMEDOUT, ENOTCONN, or poll's error.
  */
 static int
 connect_finish(int fd, long long deadline)
 {
+	struct sockaddr_storage peer;
 	struct pollfd pfd;
 	socklen_t len;
 	int n, err;
@@ -573,7 +574,14 @@ connect_finish(int fd, long long deadline)
 		errno = err;
 		return -1;
 	}
-	return 0;
+	/*
+	 * Writable with no error can also mean that the connect never
+	 * started (a signal came before the kernel saw it): only a peer
+	 * address proves a connection.  Fails with ENOTCONN then; see
+	 * getpeername(2).
+	 */
+	len = sizeof(peer);
+	return sys_getpeername(fd, (struct sockaddr *)&peer, &len);
 }
 
 int

@@ -21,7 +21,6 @@
  */
 #include "sys.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "net.h"
 #include "trace.h"
 
 #define REC_ARGS	10	/* arguments one event can carry */
@@ -320,64 +320,15 @@ fcntl_find(int cmd)
 	return -1;
 }
 
-/* "unix:/path", "unix:@abstract" or "unix:(unnamed)"; see unix(7). */
-static void
-unix_addr(struct sbuf *b, const struct sockaddr *sa, socklen_t len)
-{
-	struct sockaddr_un sun;
-	size_t off = offsetof(struct sockaddr_un, sun_path), n, i;
-
-	memset(&sun, 0, sizeof(sun));
-	memcpy(&sun, sa, len < sizeof(sun) ? len : sizeof(sun));
-	if (len <= off) {
-		sb_printf(b, "unix:(unnamed)");
-		return;
-	}
-	n = len - off < sizeof(sun.sun_path) ? len - off : sizeof(sun.sun_path);
-	if (sun.sun_path[0] != '\0') {
-		sb_printf(b, "unix:%.*s", (int)strnlen(sun.sun_path, n),
-		    sun.sun_path);
-		return;
-	}
-	/* Abstract names may hold NUL bytes; ss(8) shows them as '@'. */
-	sb_printf(b, "unix:@");
-	for (i = 1; i < n; i++)
-		sb_printf(b, "%c", sun.sun_path[i] ? sun.sun_path[i] : '@');
-}
-
 /*
  * An address as people write it: "127.0.0.1:7000", "[::1]:80",
- * "[fe80::1%2]:22", "unix:/run/x.sock", "unix:@name".  Returns buf.
+ * "unix:/run/x.sock", "unix:@name".  net_format() makes no system calls,
+ * so the tracer can use it without tracing itself.  Returns buf.
  */
 static const char *
 addr_str(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-	char host[INET6_ADDRSTRLEN];
-	struct sbuf b;
-
-	sb_init(&b, buf, size);
-	if (sa == NULL || len < sizeof(sa_family_t)) {
-		sb_printf(&b, "(none)");
-	} else if (sa->sa_family == AF_INET && len >= sizeof(in)) {
-		memcpy(&in, sa, sizeof(in));
-		inet_ntop(AF_INET, &in.sin_addr, host, sizeof(host));
-		sb_printf(&b, "%s:%u", host, ntohs(in.sin_port));
-	} else if (sa->sa_family == AF_INET6 && len >= sizeof(in6)) {
-		memcpy(&in6, sa, sizeof(in6));
-		inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof(host));
-		if (in6.sin6_scope_id != 0)
-			sb_printf(&b, "[%s%%%u]:%u", host, in6.sin6_scope_id,
-			    ntohs(in6.sin6_port));
-		else
-			sb_printf(&b, "[%s]:%u", host, ntohs(in6.sin6_port));
-	} else if (sa->sa_family == AF_UNIX) {
-		unix_addr(&b, sa, len);
-	} else {
-		sb_printf(&b, "family %d", sa->sa_family);
-	}
-	return buf;
+	return net_format(sa, len, buf, size);
 }
 
 /* "3:POLLIN 4:POLLIN|POLLOUT": events, or with ready set, revents != 0. */
