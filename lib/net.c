@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "clock.h"
 #include "out.h"
 #include "sys.h"
 
@@ -516,29 +517,6 @@ net_set_nonblock(int fd, int on)
 	return sys_fcntl(fd, F_SETFL, want);
 }
 
-/* Nanoseconds on CLOCK_MONOTONIC, which wall-clock changes do not move. */
-static long long
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* poll(2) milliseconds left until deadline, rounded up not to wake early. */
-static int
-ms_until(long long deadline)
-{
-	long long left;
-
-	left = deadline - now_ns();
-	if (left <= 0)
-		return 0;
-	left = (left + 999999) / 1000000;
-	return left > INT_MAX ? INT_MAX : (int)left;
-}
-
 /*
  * Wait for a connect under way to finish (deadline < 0: forever), then
  * collect its outcome.  See connect(2): the socket turns writable when the
@@ -556,7 +534,7 @@ connect_finish(int fd, long long deadline)
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	for (;;) {
-		n = sys_poll(&pfd, 1, deadline < 0 ? -1 : ms_until(deadline));
+		n = sys_poll(&pfd, 1, clock_ms_until(deadline));
 		if (n > 0)
 			break;
 		if (n == 0) {
@@ -603,8 +581,7 @@ net_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 			return -1;
 		return connect_finish(fd, -1);
 	}
-	/* Beyond a few decades (or NaN) there is no deadline to speak of. */
-	deadline = timeout < 1e9 ? now_ns() + (long long)(timeout * 1e9) : -1;
+	deadline = clock_deadline(timeout);
 
 	flags = sys_fcntl(fd, F_GETFL);
 	if (flags < 0)

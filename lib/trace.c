@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #ifndef IPC_VERSION
 #define IPC_VERSION "0.0.0"
 #endif
@@ -906,7 +908,6 @@ register_atfork(void)
 int
 trace_init(const struct trace_config *cfg)
 {
-	struct timespec ts;
 	struct plan p;
 
 	trace_close();
@@ -934,8 +935,7 @@ trace_init(const struct trace_config *cfg)
 		return errno = ENOTSOCK, -1;
 	}
 	pthread_once(&atfork_once, register_atfork);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	tr.t0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	tr.t0 = (uint64_t)clock_now_ns();
 	tr.format = p.format;
 	tr.color = p.format == TRACE_HUMAN && want_color(tr.fd);
 	tr.step = p.step;
@@ -980,11 +980,7 @@ trace_set_mod(const char *mod)
 uint64_t
 trace_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec -
-	    tr.t0;
+	return (uint64_t)clock_now_ns() - tr.t0;
 }
 
 void
