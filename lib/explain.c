@@ -81,6 +81,8 @@ static const struct call_note call_notes[] = {
 
 	/* see connect(2), tcp(7) */
 	S("connect", "three-way handshake done; the socket is connected"),
+	S("connect SOCK_DGRAM", "no packet is sent: a datagram connect only "
+	    "fixes the peer, and filters what comes in to that peer"),
 	F("connect", ECONNREFUSED, "no listener: the peer answered SYN with "
 	    "RST"),
 	F("connect", EINPROGRESS, "non-blocking connect started; wait for "

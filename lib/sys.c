@@ -755,6 +755,22 @@ rec_qual(struct rec *r, const char *qual)
 }
 
 /*
+ * Qualify a call on a datagram socket ("connect SOCK_DGRAM"), whose
+ * meaning differs from a stream's.  The SO_TYPE read is not traced: it is
+ * the tracer's own question, not the program's.
+ */
+static void
+rec_type_qual(struct rec *r, int fd)
+{
+	socklen_t len = sizeof(int);
+	int type;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	    type == SOCK_DGRAM)
+		rec_qual(r, "SOCK_DGRAM");
+}
+
+/*
  * Count this call against every --inject spec naming it, and take the
  * first spec that fires.  Returns 1 when the call must fail without being
  * made (see rec_fail()), 0 otherwise; a "short" spec sets r->half.
@@ -950,6 +966,7 @@ sys_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return connect(fd, addr, len);
 	rec_start(&r, "connect", fd);
 	rec_addr(&r, "addr", addr, len);
+	rec_type_qual(&r, fd);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = connect(fd, addr, len);
@@ -1206,6 +1223,7 @@ sys_sendmsg(int fd, const struct msghdr *msg, int flags)
 		rec_addr(&r, "to", msg->msg_name, msg->msg_namelen);
 	if ((fds = rights_count(msg)) > 0) {
 		rec_int(&r, "fds", fds);
+		rec_str(&r, "cmsg", "SCM_RIGHTS");
 		rec_qual(&r, "SCM_RIGHTS");
 	}
 	if (rec_injected(&r))
@@ -1240,6 +1258,7 @@ sys_recvmsg(int fd, struct msghdr *msg, int flags)
 			    &msg->msg_namelen);
 		if ((fds = rights_count(msg)) > 0) {
 			rec_int(&r, "fds", fds);
+			rec_str(&r, "cmsg", "SCM_RIGHTS");
 			rec_qual(&r, "SCM_RIGHTS");
 		}
 		if (msg->msg_flags != 0)

@@ -7,5 +7,7 @@
 #include "ipc.h"
 
 extern const struct verb sock_resolve_verb;
+extern const struct verb sock_send_verb, sock_recv_verb, sock_pair_verb,
+	sock_fdpass_verb;
 
 #endif
