@@ -17,5 +17,7 @@ const struct applet sock_applet = {
 		&sock_resolve_verb,
 		&sock_send_verb, &sock_recv_verb, &sock_pair_verb,
 		&sock_fdpass_verb,
+		&sock_options_verb, &sock_families_verb, &sock_netlink_verb,
+		&sock_sniff_verb,
 		NULL },
 };
