@@ -19,7 +19,7 @@ TEST_PKGS := cmocka
 # peers the tests talk to.
 APT_PKGS := pkg-config libssl-dev libreadline-dev libncurses-dev libjansson-dev \
 	libcmocka-dev bats bats-support bats-assert bats-file socat ncat \
-	openssl python3 curl
+	openssl python3 curl zsh fish man-db
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -51,7 +51,7 @@ all: deps $(BUILD)/ipc $(LINKS)
 deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in bats socat ncat openssl python3 curl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	for t in bats socat ncat openssl python3 curl zsh fish man; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$$missing bats-assert"; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make: missing:$$missing"; \

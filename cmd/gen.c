@@ -44,6 +44,36 @@ put_words(FILE *f, const char *choices)
 		fputc(*choices == '|' ? ' ' : *choices, f);
 }
 
+/*
+ * Completion hints that name a kind of word ("@file") rather than list the
+ * words ("a|b|c"), and how each shell completes that kind.  A NULL entry
+ * means the shell offers nothing special.
+ */
+static const struct word_kind {
+	const char *hint;
+	const char *bash;	/* a command that prints the candidates */
+	const char *zsh;	/* a zsh completion function */
+	const char *fish;	/* complete(1) arguments */
+} word_kinds[] = {
+	{ "@file", "compgen -f -- \"$cur\"", "_files", "-F" },
+	{ "@host", "compgen -A hostname -- \"$cur\"", "_hosts",
+	  "-a '(__fish_print_hostnames)'" },
+	{ "@iface", "compgen -W \"$(ls /sys/class/net 2>/dev/null)\" -- \"$cur\"",
+	  "_net_interfaces", "-a '(ls /sys/class/net)'" },
+	{ "@applet", "compgen -W \"$applets\" -- \"$cur\"", NULL, NULL },
+};
+
+/* The kind a hint names, or NULL for a list of words (or no hint). */
+static const struct word_kind *
+word_kind(const char *hint)
+{
+	for (size_t i = 0; hint && i < sizeof(word_kinds) / sizeof(word_kinds[0]);
+	     i++)
+		if (strcmp(word_kinds[i].hint, hint) == 0)
+			return &word_kinds[i];
+	return NULL;
+}
+
 /* --- bash ---------------------------------------------------------------- */
 
 static void
@@ -52,12 +82,12 @@ bash_opt_values(FILE *f, const char *key, const struct opt *o)
 	for (; o && o->type != OPT_END; o++) {
 		if (o->type == OPT_BOOL || o->type == OPT_OPTIONAL)
 			continue;
+		const struct word_kind *k = word_kind(o->choices);
+
 		fprintf(f, "\t%s/--%s)", key, o->long_name);
-		if (o->choices && strcmp(o->choices, "@file") == 0)
-			fprintf(f, " COMPREPLY=($(compgen -f -- \"$cur\"));");
-		else if (o->choices && strcmp(o->choices, "@host") == 0)
-			fprintf(f, " COMPREPLY=($(compgen -A hostname -- \"$cur\"));");
-		else if (o->choices && o->choices[0] != '@') {
+		if (k)
+			fprintf(f, " COMPREPLY=($(%s));", k->bash);
+		else if (o->choices) {
 			fprintf(f, " COMPREPLY=($(compgen -W \"");
 			put_words(f, o->choices);
 			fprintf(f, "\" -- \"$cur\"));");
@@ -84,12 +114,8 @@ bash_opts(FILE *f, const struct applet *a, const struct verb *v)
 		fprintf(f, "--%s%s ", o->long_name,
 			o->type == OPT_OPTIONAL ? "=" : "");
 	fprintf(f, "\"");
-	if (v->args_hint && strcmp(v->args_hint, "@file") == 0)
-		fprintf(f, "; words=\"$(compgen -f -- \"$cur\")\"");
-	else if (v->args_hint && strcmp(v->args_hint, "@host") == 0)
-		fprintf(f, "; words=\"$(compgen -A hostname -- \"$cur\")\"");
-	else if (v->args_hint && strcmp(v->args_hint, "@applet") == 0)
-		fprintf(f, "; words=\"$applets\"");
+	if (word_kind(v->args_hint))
+		fprintf(f, "; words=\"$(%s)\"", word_kind(v->args_hint)->bash);
 	else if (v->args_hint) {
 		fprintf(f, "; words=\"");
 		put_words(f, v->args_hint);
@@ -186,11 +212,10 @@ zsh_opt(FILE *f, const struct opt *o)
 		fputc(':', f);
 		put_quoted(f, o->arg ? o->arg : "value", ":\\");
 		fputc(':', f);
-		if (o->choices && strcmp(o->choices, "@file") == 0)
-			fprintf(f, "_files");
-		else if (o->choices && strcmp(o->choices, "@host") == 0)
-			fprintf(f, "_hosts");
-		else if (o->choices && o->choices[0] != '@') {
+		if (word_kind(o->choices))
+			fputs(word_kind(o->choices)->zsh ?
+			      word_kind(o->choices)->zsh : " ", f);
+		else if (o->choices) {
 			fprintf(f, "(");
 			put_words(f, o->choices);
 			fprintf(f, ")");
@@ -202,6 +227,8 @@ zsh_opt(FILE *f, const struct opt *o)
 static void
 zsh_verb(FILE *f, const struct applet *a, const struct verb *v)
 {
+	const struct word_kind *k = word_kind(v->args_hint);
+
 	if (!a->name[0])
 		return;
 	fprintf(f, "\t\t%s/%s) _arguments -s", a->name, v->name);
@@ -211,9 +238,7 @@ zsh_verb(FILE *f, const struct applet *a, const struct verb *v)
 		zsh_opt(f, o);
 	fprintf(f, " \\\n\t\t\t'*:%s:%s' ;;\n",
 		v->usage && *v->usage ? "argument" : "none",
-		v->args_hint && strcmp(v->args_hint, "@file") == 0 ? "_files" :
-		v->args_hint && strcmp(v->args_hint, "@host") == 0 ? "_hosts" :
-		" ");
+		k && k->zsh ? k->zsh : " ");
 }
 
 static void
@@ -273,10 +298,12 @@ fish_opt(FILE *f, const char *cond, const struct opt *o)
 	if (o->short_name)
 		fprintf(f, " -s %c", o->short_name);
 	if (o->type != OPT_BOOL && o->type != OPT_OPTIONAL) {
-		fprintf(f, " -r");
-		if (o->choices && strcmp(o->choices, "@file") == 0)
-			fprintf(f, " -F");
-		else if (o->choices && o->choices[0] != '@') {
+		/* -x: a value is required and files are not offered. */
+		fprintf(f, word_kind(o->choices) &&
+			strcmp(o->choices, "@file") == 0 ? " -r" : " -x");
+		if (word_kind(o->choices) && word_kind(o->choices)->fish)
+			fprintf(f, " %s", word_kind(o->choices)->fish);
+		else if (o->choices && !word_kind(o->choices)) {
 			fprintf(f, " -a '");
 			put_words(f, o->choices);
 			fprintf(f, "'");
@@ -297,6 +324,14 @@ fish_verb(FILE *f, const struct applet *a, const struct verb *v)
 	snprintf(cond, sizeof(cond), "__ipc_on %s %s", a->name, v->name);
 	for (const struct opt *o = v->opts; o && o->type != OPT_END; o++)
 		fish_opt(f, cond, o);
+	if (word_kind(v->args_hint) && word_kind(v->args_hint)->fish)
+		fprintf(f, "complete -c ipc -n '%s' %s\n", cond,
+			word_kind(v->args_hint)->fish);
+	else if (v->args_hint && !word_kind(v->args_hint)) {
+		fprintf(f, "complete -c ipc -n '%s' -a '", cond);
+		put_words(f, v->args_hint);
+		fprintf(f, "'\n");
+	}
 }
 
 static void
@@ -311,6 +346,14 @@ gen_fish(FILE *f)
 		"\tcontains -- $argv[1] $words; or return 1\n"
 		"\ttest (count $argv) -lt 2; and return 0\n"
 		"\tcontains -- $argv[2] $words\nend\n\n"
+		"# True when the command line has applet $argv[1] but none of its"
+		" verbs $argv[2..].\n"
+		"function __ipc_verb\n"
+		"\tset -l words (commandline -opc)\n"
+		"\tcontains -- $argv[1] $words; or return 1\n"
+		"\tfor v in $argv[2..-1]\n"
+		"\t\tcontains -- $v $words; and return 1\n"
+		"\tend\n\treturn 0\nend\n\n"
 		"complete -c ipc -f\n");
 	for (const struct applet *const *a = cli_applets; *a; a++) {
 		fprintf(f, "complete -c ipc -n __fish_use_subcommand -a %s -d '",
@@ -318,8 +361,11 @@ gen_fish(FILE *f)
 		put_quoted(f, (*a)->summary, "\\");
 		fprintf(f, "'\n");
 		for (const struct verb *const *v = (*a)->verbs; *v; v++) {
-			fprintf(f, "complete -c ipc -n '__ipc_on %s' -a %s -d '",
-				(*a)->name, (*v)->name);
+			fprintf(f, "complete -c ipc -n '__ipc_verb %s",
+				(*a)->name);
+			for (const struct verb *const *w = (*a)->verbs; *w; w++)
+				fprintf(f, " %s", (*w)->name);
+			fprintf(f, "' -a %s -d '", (*v)->name);
 			put_quoted(f, (*v)->summary, "\\");
 			fprintf(f, "'\n");
 		}

@@ -142,6 +142,20 @@ load helpers/common
 	[[ " ${COMPREPLY[*]} " == *" inet6 "* ]]
 }
 
+@test "the zsh and fish completions parse, and fish completes from the table" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	command -v fish >/dev/null || skip "fish is not installed"
+	run zsh -n <("$IPC" completion zsh)
+	assert_success
+	"$IPC" completion fish >"$BATS_TEST_TMPDIR/ipc.fish"
+	run fish -c "source '$BATS_TEST_TMPDIR/ipc.fish'; complete -C 'ipc sock re'"
+	assert_success
+	assert_line --regexp '^resolve	'
+	run fish -c "source '$BATS_TEST_TMPDIR/ipc.fish'; complete -C 'ipc sock resolve --family '"
+	assert_line --regexp '^inet6	'
+	refute_line --regexp '^resolve'
+}
+
 @test "the committed completions and man pages match the command table" {
 	run env IPC_BUILD="${IPC%/ipc}" "$BATS_TEST_DIRNAME/helpers/generate" check
 	assert_success

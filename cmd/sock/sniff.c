@@ -584,5 +584,6 @@ const struct verb sock_sniff_verb = {
 		NULL },
 	.opts = sniff_opts,
 	.min_args = 0, .max_args = 1,
+	.args_hint = "@iface",
 	.run = run_sniff,
 };
