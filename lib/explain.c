@@ -43,6 +43,21 @@ static const struct call_note call_notes[] = {
 	F("socket", EINVAL, "unknown socket type or flags"),
 	F("socket", EACCES, "this kind of socket needs privilege (raw "
 	    "sockets need CAP_NET_RAW)"),
+	/* see packet(7), netlink(7), rtnetlink(7), capabilities(7) */
+	S("socket AF_PACKET 0", "a packet socket with protocol 0: no frame "
+	    "arrives until bind names a protocol (ETH_P_ALL: every one) and "
+	    "an interface"),
+	S("socket AF_PACKET", "a packet socket: sees whole frames on an "
+	    "interface; needs CAP_NET_RAW"),
+	F("socket AF_PACKET", EPERM, "needs CAP_NET_RAW: run as root, or "
+	    "give the program that capability with setcap(8)"),
+	S("socket AF_NETLINK NETLINK_ROUTE", "a netlink socket to the "
+	    "routing subsystem: interfaces, addresses and routes, asked for "
+	    "and reported as messages, as ip(8) does"),
+	S("socket AF_NETLINK", "a netlink socket: a message channel to the "
+	    "kernel itself, not to another host"),
+	F("socket AF_NETLINK", EPROTONOSUPPORT, "no netlink family of that "
+	    "number in this kernel (its module may not be loaded)"),
 	S("socketpair", "two connected sockets, like a pipe that works both "
 	    "ways: what one end writes the other reads"),
 	F("socketpair", EOPNOTSUPP, "only AF_UNIX sockets come in pairs"),
@@ -61,6 +76,10 @@ static const struct call_note call_notes[] = {
 	    "length is wrong for its family"),
 	F("bind", ENOENT, "a directory in the Unix socket path does not "
 	    "exist"),
+	S("bind AF_PACKET", "the packet socket now receives the frames of "
+	    "one interface (ifindex 0: all of them) and one protocol "
+	    "(ETH_P_ALL: every one)"),
+	F("bind AF_PACKET", ENODEV, "no interface has that index"),
 	S("listen", "the socket now accepts connections into a queue of "
 	    "BACKLOG: the kernel completes handshakes before accept"),
 	F("listen", EADDRINUSE, "another socket already listens on this "
@@ -117,6 +136,11 @@ static const struct call_note call_notes[] = {
 	/* see getsockopt(2), socket(7), tcp(7), ipv6(7) */
 	S("getsockopt SO_ERROR", "no pending error: a non-blocking connect "
 	    "has succeeded"),
+	S("getsockopt PACKET_STATISTICS", "the frames that reached this "
+	    "socket since the last read, and how many of them were dropped "
+	    "because its queue was full; reading resets both"),
+	S("getsockopt SO_PEERCRED", "who is at the other end: the pid, uid "
+	    "and gid of the peer when it connected"),
 	S("getsockopt", "read a socket option"),
 	F("getsockopt", ENOPROTOOPT, "no such option at that level"),
 	S("setsockopt SO_REUSEADDR", "bind may now reuse an address still "
@@ -143,6 +167,24 @@ static const struct call_note call_notes[] = {
 	    "uncorked, full, or 200 ms old"),
 	S("setsockopt IPV6_V6ONLY", "this IPv6 socket will not take IPv4 "
 	    "traffic (no ::ffff:a.b.c.d mapped addresses)"),
+	S("setsockopt SO_ATTACH_FILTER", "the kernel now runs this classic "
+	    "BPF program on every packet and queues only those it accepts"),
+	F("setsockopt SO_ATTACH_FILTER", EINVAL, "the kernel's checker "
+	    "rejected the program: an unknown instruction, a jump out of it, "
+	    "or no return at its end"),
+	S("setsockopt SO_DETACH_FILTER", "the filter is gone: every packet "
+	    "is queued again"),
+	F("setsockopt SO_DETACH_FILTER", ENOENT, "no filter was attached"),
+	S("setsockopt SO_TIMESTAMP", "each packet received now carries its "
+	    "arrival time, a control message (SCM_TIMESTAMP) for recvmsg"),
+	S("setsockopt SO_TIMESTAMPNS", "each packet received now carries its "
+	    "arrival time in nanoseconds (SCM_TIMESTAMPNS) for recvmsg"),
+	S("setsockopt SO_BINDTODEVICE", "the socket now sends and receives "
+	    "only through that interface"),
+	F("setsockopt SO_BINDTODEVICE", ENODEV, "no interface has that name"),
+	S("setsockopt PACKET_ADD_MEMBERSHIP", "the interface joins: with "
+	    "PACKET_MR_PROMISC it passes up frames for other hosts too, "
+	    "until the socket closes"),
 	S("setsockopt", "socket option set"),
 	F("setsockopt", ENOPROTOOPT, "no such option at that level"),
 	F("setsockopt", EINVAL, "the value has the wrong size or is out of "
@@ -242,7 +284,10 @@ static const struct call_note call_notes[] = {
 	    "closed with unread data, or crashed"),
 	F("write", ENOSPC, "no space left on the device"),
 	S("close", "the descriptor is free again; the file closes with its "
-	    "last descriptor (a TCP socket then sends FIN)"),
+	    "last descriptor"),
+	S("close SOCK_STREAM", "the descriptor is free again; with the last "
+	    "one gone, a connected stream socket sends FIN (or RST if "
+	    "unread data was waiting)"),
 	F("close", EBADF, "not an open descriptor: closed twice?"),
 	F("close", EINTR, "interrupted, but on Linux the fd is closed "
 	    "anyway: do not retry"),
@@ -278,6 +323,18 @@ static const struct call_note call_notes[] = {
 	S("ioctl FIONREAD", "the number of bytes waiting to be read"),
 	S("ioctl FIONBIO", "non-blocking mode switched, as O_NONBLOCK would"),
 	S("ioctl TIOCGWINSZ", "the terminal's size in rows and columns"),
+	/* see netdevice(7) */
+	S("ioctl SIOCGIFHWADDR", "the interface's hardware address, and its "
+	    "link type in sa_family (ARPHRD_ETHER: frames start with an "
+	    "Ethernet header)"),
+	F("ioctl SIOCGIFHWADDR", ENODEV, "no interface has that name"),
+	S("ioctl SIOCGIFINDEX", "the interface's index: the number packet "
+	    "sockets (sll_ifindex) and netlink messages know it by"),
+	F("ioctl SIOCGIFINDEX", ENODEV, "no interface has that name"),
+	S("ioctl SIOCGIFNAME", "the name of the interface with that index"),
+	F("ioctl SIOCGIFNAME", ENODEV, "no interface has that index"),
+	S("ioctl SIOCGIFFLAGS", "the interface's flags: IFF_UP means it was "
+	    "brought up, IFF_RUNNING that its link works"),
 	S("ioctl", "device request done"),
 	F("ioctl", ENOTTY, "this request does not apply to this kind of "
 	    "file"),
@@ -412,6 +469,8 @@ static const struct {
 	{ EIO, "input/output error from the device" },
 	{ ENOTTY, "not a terminal, or the request does not apply" },
 	{ ENXIO, "no such device or address" },
+	{ ENODEV, "no such device: for an interface, none has that name or "
+	    "index" },
 	{ ESPIPE, "cannot seek on a pipe or socket" },
 	{ EDESTADDRREQ, "a destination address is required" },
 	{ ENOPROTOOPT, "no such protocol option" },

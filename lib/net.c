@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -410,6 +413,98 @@ format_unix(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A netlink address: the socket's port id (0 is the kernel) and the
+ * multicast groups it listens to; see netlink(7).
+ */
+static char *
+format_netlink(const struct sockaddr *sa, char *buf, size_t size)
+{
+	struct sockaddr_nl nl;
+
+	memcpy(&nl, sa, sizeof(nl));
+	snprintf(buf, size, "netlink:pid %u groups 0x%x", (unsigned)nl.nl_pid,
+	    (unsigned)nl.nl_groups);
+	return buf;
+}
+
+/* Ethertypes by name, in host order; see <linux/if_ether.h>. */
+static const struct {
+	unsigned type;
+	const char *name;
+} ethertypes[] = {
+	{ ETH_P_ALL, "ETH_P_ALL" }, { ETH_P_IP, "ETH_P_IP" },
+	{ ETH_P_ARP, "ETH_P_ARP" }, { ETH_P_IPV6, "ETH_P_IPV6" },
+	{ ETH_P_8021Q, "ETH_P_8021Q" }, { ETH_P_8021AD, "ETH_P_8021AD" },
+};
+
+const char *
+net_ethertype_name(unsigned type)
+{
+	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
+		if (ethertypes[i].type == type)
+			return ethertypes[i].name;
+	return NULL;
+}
+
+/* Where a received frame was going; see packet(7), sll_pkttype. */
+static const char *const pkttypes[] = {
+	[PACKET_HOST] = "PACKET_HOST",
+	[PACKET_BROADCAST] = "PACKET_BROADCAST",
+	[PACKET_MULTICAST] = "PACKET_MULTICAST",
+	[PACKET_OTHERHOST] = "PACKET_OTHERHOST",
+	[PACKET_OUTGOING] = "PACKET_OUTGOING",
+	[PACKET_LOOPBACK] = "PACKET_LOOPBACK",
+};
+
+/*
+ * A packet socket address: the interface index and the ethertype (in
+ * network byte order in the structure), and for a frame the kernel
+ * describes, where it was going and its link-layer source address.  See
+ * packet(7): the kernel reports only the bytes up to the address's end,
+ * so len may stop short of the whole structure.
+ */
+static char *
+format_packet(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	struct sockaddr_ll ll;
+	char proto[16], addr[3 * sizeof(ll.sll_addr)];
+	const char *name;
+	size_t i, halen;
+
+	memset(&ll, 0, sizeof(ll));
+	memcpy(&ll, sa, len < sizeof(ll) ? len : sizeof(ll));
+	name = net_ethertype_name(ntohs(ll.sll_protocol));
+	if (name == NULL) {
+		snprintf(proto, sizeof(proto), "%#06x",
+		    (unsigned)ntohs(ll.sll_protocol));
+		name = proto;
+	}
+	halen = len - offsetof(struct sockaddr_ll, sll_addr);
+	if (halen > ll.sll_halen)
+		halen = ll.sll_halen;
+	if (halen > sizeof(ll.sll_addr))
+		halen = sizeof(ll.sll_addr);
+	if (halen == 0) {
+		snprintf(buf, size, "packet:ifindex %d proto %s",
+		    ll.sll_ifindex, name);
+		return buf;
+	}
+	/* Three characters a byte: "xx:", and for the last "xx" and NUL. */
+	for (i = 0; i < halen; i++)
+		snprintf(addr + 3 * i, sizeof(addr) - 3 * i, "%02x%s",
+		    ll.sll_addr[i], i + 1 < halen ? ":" : "");
+	if (ll.sll_pkttype < sizeof(pkttypes) / sizeof(pkttypes[0]) &&
+	    pkttypes[ll.sll_pkttype] != NULL)
+		snprintf(buf, size, "packet:ifindex %d proto %s %s %s",
+		    ll.sll_ifindex, name, pkttypes[ll.sll_pkttype], addr);
+	else
+		snprintf(buf, size, "packet:ifindex %d proto %s pkttype %u %s",
+		    ll.sll_ifindex, name, (unsigned)ll.sll_pkttype, addr);
+	return buf;
+}
+
 char *
 net_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
@@ -452,6 +547,14 @@ net_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		return buf;
 	case AF_UNIX:
 		return format_unix(sa, len, buf, size);
+	case AF_NETLINK:
+		if (len < sizeof(struct sockaddr_nl))
+			break;
+		return format_netlink(sa, buf, size);
+	case AF_PACKET:
+		if (len < offsetof(struct sockaddr_ll, sll_addr))
+			break;
+		return format_packet(sa, len, buf, size);
 	default:
 		snprintf(buf, size, "(family %d)", sa->sa_family);
 		return buf;

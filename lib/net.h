@@ -55,10 +55,15 @@ int net_unix_sockaddr(const struct net_addr *a, struct sockaddr_storage *ss);
 
 /*
  * "127.0.0.1:7000", "[::1]:7000", "unix:/tmp/s", "unix:@name",
- * "unix:(unnamed)".  Returns buf.
+ * "unix:(unnamed)", "netlink:pid 0 groups 0x0",
+ * "packet:ifindex 1 proto ETH_P_ALL".  Makes no system calls, so the
+ * tracer may use it.  Returns buf.
  */
 char *net_format(const struct sockaddr *sa, socklen_t len, char *buf,
 		 size_t size);
+/* "ETH_P_IP" for an ethertype in host order, or NULL if it has no name. */
+const char *net_ethertype_name(unsigned type);
+
 /* The same for a socket's local (getsockname) or peer (getpeername) end. */
 char *net_local(int fd, char *buf, size_t size);
 char *net_peer(int fd, char *buf, size_t size);

@@ -21,14 +21,23 @@
  */
 #include "sys.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/can.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +68,46 @@ struct sym {
 
 static const struct sym families[] = {
 	SYM(AF_UNSPEC), SYM(AF_UNIX), SYM(AF_INET), SYM(AF_INET6),
-	SYM(AF_NETLINK), SYM(AF_PACKET), SYM_END
+	SYM(AF_NETLINK), SYM(AF_PACKET), SYM(AF_ALG), SYM(AF_VSOCK),
+	SYM(AF_CAN), SYM(AF_TIPC), SYM(AF_RDS), SYM_END
 };
 static const struct sym sock_types[] = {
 	SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_SEQPACKET), SYM(SOCK_RAW),
-	SYM_END
+	SYM(SOCK_RDM), SYM_END
+};
+
+/*
+ * socket(2)'s protocol, whose meaning depends on the family: an IP
+ * protocol for AF_INET and AF_INET6 (see ip(7)), a netlink family (see
+ * netlink(7)), a CAN protocol (see the kernel's can.rst), or for
+ * AF_PACKET an ethertype in network byte order (see packet(7)).  A
+ * number not listed stays a number: 0, for most families, is the
+ * default protocol of the socket type.
+ */
+static const struct sym ip_protos[] = {
+	SYM(IPPROTO_TCP), SYM(IPPROTO_UDP), SYM(IPPROTO_ICMP),
+	SYM(IPPROTO_ICMPV6), SYM(IPPROTO_RAW), SYM(IPPROTO_SCTP),
+	SYM(IPPROTO_UDPLITE), SYM_END
+};
+static const struct sym netlink_protos[] = {
+	SYM(NETLINK_ROUTE), SYM(NETLINK_USERSOCK), SYM(NETLINK_SOCK_DIAG),
+	SYM(NETLINK_NFLOG), SYM(NETLINK_XFRM), SYM(NETLINK_SELINUX),
+	SYM(NETLINK_ISCSI), SYM(NETLINK_AUDIT), SYM(NETLINK_FIB_LOOKUP),
+	SYM(NETLINK_CONNECTOR), SYM(NETLINK_NETFILTER),
+	SYM(NETLINK_KOBJECT_UEVENT), SYM(NETLINK_GENERIC), SYM(NETLINK_RDMA),
+	SYM(NETLINK_CRYPTO), SYM_END
+};
+static const struct sym can_protos[] = {
+	SYM(CAN_RAW), SYM(CAN_BCM), SYM(CAN_ISOTP), SYM(CAN_J1939), SYM_END
+};
+static const struct {
+	int family;
+	const struct sym *protos;
+	int ethertype;		/* the protocol is htons(ETH_P_...): net.c names it */
+} proto_tables[] = {
+	{ AF_INET, ip_protos, 0 }, { AF_INET6, ip_protos, 0 },
+	{ AF_NETLINK, netlink_protos, 0 }, { AF_CAN, can_protos, 0 },
+	{ AF_PACKET, NULL, 1 },
 };
 static const struct sym sock_flags[] = {
 	SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC), SYM_END
@@ -73,7 +117,7 @@ static const struct sym shut_hows[] = {
 };
 static const struct sym sol_levels[] = {
 	SYM(SOL_SOCKET), SYM(IPPROTO_IP), SYM(IPPROTO_IPV6), SYM(IPPROTO_TCP),
-	SYM(IPPROTO_UDP), SYM_END
+	SYM(IPPROTO_UDP), SYM(SOL_PACKET), SYM_END
 };
 static const struct sym msg_flags[] = {
 	SYM(MSG_OOB), SYM(MSG_PEEK), SYM(MSG_DONTROUTE), SYM(MSG_CTRUNC),
@@ -123,10 +167,59 @@ static const struct sym open_flags[] = {
 static const struct sym fd_flags[] = {
 	SYM(FD_CLOEXEC), SYM_END
 };
-static const struct sym ioctl_reqs[] = {
-	SYM(FIONREAD), SYM(FIONBIO), SYM(FIOCLEX), SYM(FIONCLEX),
-	SYM(TIOCGWINSZ), SYM(TIOCSWINSZ), SYM(TIOCOUTQ), SYM(SIOCATMARK),
+
+/*
+ * What ioctl(2)'s third argument holds, by request: an int the call reads
+ * or writes (see ioctl_tty(2), socket(7), tcp(7)), or a struct ifreq that
+ * names an interface and receives one field of it (see netdevice(7)).
+ */
+enum ioctl_arg {
+	IARG_NONE,
+	IARG_INT_IN,		/* FIONBIO: on or off */
+	IARG_INT_OUT,		/* FIONREAD: a count */
+	IARG_IF_HWADDR,		/* ifr_name in; ifr_hwaddr out */
+	IARG_IF_INDEX,		/* ifr_name in; ifr_ifindex out */
+	IARG_IF_FLAGS,		/* ifr_name in; ifr_flags out */
+	IARG_IF_NAME,		/* ifr_ifindex in; ifr_name out */
+};
+static const struct {
+	unsigned long req;
+	enum ioctl_arg arg;
+	const char *name;
+} ioctl_reqs[] = {
+#define REQ(req, arg)	{ req, arg, #req }
+	REQ(FIONREAD, IARG_INT_OUT), REQ(FIONBIO, IARG_INT_IN),
+	REQ(FIOCLEX, IARG_NONE), REQ(FIONCLEX, IARG_NONE),
+	REQ(TIOCGWINSZ, IARG_NONE), REQ(TIOCSWINSZ, IARG_NONE),
+	REQ(TIOCOUTQ, IARG_INT_OUT), REQ(SIOCATMARK, IARG_INT_OUT),
+	REQ(SIOCGIFHWADDR, IARG_IF_HWADDR), REQ(SIOCGIFINDEX, IARG_IF_INDEX),
+	REQ(SIOCGIFFLAGS, IARG_IF_FLAGS), REQ(SIOCGIFNAME, IARG_IF_NAME),
+#undef REQ
+};
+/* Link types in ifr_hwaddr.sa_family; see netdevice(7), <net/if_arp.h>. */
+static const struct sym arphrd_types[] = {
+	SYM(ARPHRD_ETHER), SYM(ARPHRD_LOOPBACK), SYM(ARPHRD_NONE),
+	SYM(ARPHRD_IEEE80211), SYM(ARPHRD_TUNNEL), SYM(ARPHRD_TUNNEL6),
+	SYM(ARPHRD_SIT), SYM(ARPHRD_IPGRE), SYM(ARPHRD_PPP),
+	SYM(ARPHRD_INFINIBAND), SYM(ARPHRD_CAN), SYM_END
+};
+/* The link types whose hardware address is a 6-byte MAC. */
+static const struct sym mac_links[] = {
+	SYM(ARPHRD_ETHER), SYM(ARPHRD_LOOPBACK), SYM(ARPHRD_IEEE80211),
 	SYM_END
+};
+/* Interface flags, as SIOCGIFFLAGS reports them; see netdevice(7). */
+static const struct sym iff_flags[] = {
+	SYM(IFF_UP), SYM(IFF_BROADCAST), SYM(IFF_DEBUG), SYM(IFF_LOOPBACK),
+	SYM(IFF_POINTOPOINT), SYM(IFF_NOTRAILERS), SYM(IFF_RUNNING),
+	SYM(IFF_NOARP), SYM(IFF_PROMISC), SYM(IFF_ALLMULTI), SYM(IFF_MASTER),
+	SYM(IFF_SLAVE), SYM(IFF_MULTICAST), SYM(IFF_PORTSEL),
+	SYM(IFF_AUTOMEDIA), SYM(IFF_DYNAMIC), SYM_END
+};
+/* packet_mreq's mr_type; see packet(7). */
+static const struct sym packet_mr_types[] = {
+	SYM(PACKET_MR_MULTICAST), SYM(PACKET_MR_PROMISC),
+	SYM(PACKET_MR_ALLMULTI), SYM(PACKET_MR_UNICAST), SYM_END
 };
 static const struct sym poll_events[] = {
 	SYM(POLLIN), SYM(POLLPRI), SYM(POLLOUT), SYM(POLLRDHUP), SYM(POLLERR),
@@ -160,33 +253,92 @@ static const struct sym rlimits[] = {
 	SYM(RLIMIT_CPU), SYM(RLIMIT_MEMLOCK), SYM_END
 };
 
-/* Socket options, per level; see socket(7), tcp(7), ip(7), ipv6(7). */
-static const struct {
+/*
+ * How the tracer reads an option's value, which is what the option says
+ * it is, whatever the length passed: an int (or, for some IP options, a
+ * single byte), a struct linger, a struct timeval, a name that need not
+ * end in NUL, a classic BPF program (struct sock_fprog), the peer's
+ * credentials (struct ucred), a packet socket's counters (struct
+ * tpacket_stats) or membership (struct packet_mreq); or a structure
+ * not shown.  See socket(7), tcp(7), ip(7), packet(7).
+ */
+enum optval {
+	OV_INT, OV_LINGER, OV_TIMEVAL, OV_STR, OV_FPROG, OV_UCRED,
+	OV_PKTSTATS, OV_PMREQ, OV_OPAQUE,
+};
+
+/*
+ * Which calls an option name belongs to: a few numbers mean one option
+ * to setsockopt(2) and another to getsockopt(2) (SO_ATTACH_FILTER is
+ * SO_GET_FILTER).
+ */
+enum optdir { OD_BOTH, OD_GET, OD_SET };
+
+/*
+ * Socket options, per level; see socket(7), tcp(7), ip(7), ipv6(7),
+ * packet(7).  An option not listed is shown by number, its value as an
+ * int when it has an int's length.
+ */
+static const struct sockopt {
 	int level, name;
+	enum optdir dir;
+	enum optval kind;
 	const char *str;
 } sockopts[] = {
-#define OPT(level, name)	{ level, name, #name }
-	OPT(SOL_SOCKET, SO_REUSEADDR), OPT(SOL_SOCKET, SO_REUSEPORT),
-	OPT(SOL_SOCKET, SO_KEEPALIVE), OPT(SOL_SOCKET, SO_ERROR),
-	OPT(SOL_SOCKET, SO_TYPE), OPT(SOL_SOCKET, SO_RCVBUF),
-	OPT(SOL_SOCKET, SO_SNDBUF), OPT(SOL_SOCKET, SO_LINGER),
-	OPT(SOL_SOCKET, SO_RCVTIMEO), OPT(SOL_SOCKET, SO_SNDTIMEO),
-	OPT(SOL_SOCKET, SO_BROADCAST), OPT(SOL_SOCKET, SO_RCVLOWAT),
-	OPT(SOL_SOCKET, SO_SNDLOWAT), OPT(SOL_SOCKET, SO_PEERCRED),
-	OPT(SOL_SOCKET, SO_ACCEPTCONN), OPT(SOL_SOCKET, SO_DOMAIN),
-	OPT(SOL_SOCKET, SO_PROTOCOL), OPT(SOL_SOCKET, SO_PASSCRED),
-	OPT(IPPROTO_TCP, TCP_NODELAY), OPT(IPPROTO_TCP, TCP_CORK),
-	OPT(IPPROTO_TCP, TCP_KEEPIDLE), OPT(IPPROTO_TCP, TCP_KEEPINTVL),
-	OPT(IPPROTO_TCP, TCP_KEEPCNT), OPT(IPPROTO_TCP, TCP_INFO),
-	OPT(IPPROTO_TCP, TCP_MAXSEG), OPT(IPPROTO_TCP, TCP_QUICKACK),
-	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT), OPT(IPPROTO_TCP, TCP_USER_TIMEOUT),
-	OPT(IPPROTO_TCP, TCP_FASTOPEN), OPT(IPPROTO_TCP, TCP_CONGESTION),
-	OPT(IPPROTO_IP, IP_TTL), OPT(IPPROTO_IP, IP_TOS),
-	OPT(IPPROTO_IP, IP_RECVERR), OPT(IPPROTO_IP, IP_MULTICAST_TTL),
-	OPT(IPPROTO_IP, IP_ADD_MEMBERSHIP), OPT(IPPROTO_IPV6, IPV6_V6ONLY),
-	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS),
+#define OPT(level, name, kind)	{ level, name, OD_BOTH, kind, #name }
+#define OPT_GET(level, name, kind) { level, name, OD_GET, kind, #name }
+#define OPT_SET(level, name, kind) { level, name, OD_SET, kind, #name }
+	OPT(SOL_SOCKET, SO_REUSEADDR, OV_INT),
+	OPT(SOL_SOCKET, SO_REUSEPORT, OV_INT),
+	OPT(SOL_SOCKET, SO_KEEPALIVE, OV_INT),
+	OPT(SOL_SOCKET, SO_ERROR, OV_INT), OPT(SOL_SOCKET, SO_TYPE, OV_INT),
+	OPT(SOL_SOCKET, SO_RCVBUF, OV_INT), OPT(SOL_SOCKET, SO_SNDBUF, OV_INT),
+	OPT(SOL_SOCKET, SO_LINGER, OV_LINGER),
+	OPT(SOL_SOCKET, SO_RCVTIMEO, OV_TIMEVAL),
+	OPT(SOL_SOCKET, SO_SNDTIMEO, OV_TIMEVAL),
+	OPT(SOL_SOCKET, SO_BROADCAST, OV_INT),
+	OPT(SOL_SOCKET, SO_OOBINLINE, OV_INT),
+	OPT(SOL_SOCKET, SO_RCVLOWAT, OV_INT),
+	OPT(SOL_SOCKET, SO_SNDLOWAT, OV_INT),
+	OPT(SOL_SOCKET, SO_PEERCRED, OV_UCRED),
+	OPT(SOL_SOCKET, SO_PASSCRED, OV_INT),
+	OPT(SOL_SOCKET, SO_ACCEPTCONN, OV_INT),
+	OPT(SOL_SOCKET, SO_DOMAIN, OV_INT),
+	OPT(SOL_SOCKET, SO_PROTOCOL, OV_INT),
+	OPT(SOL_SOCKET, SO_PRIORITY, OV_INT), OPT(SOL_SOCKET, SO_MARK, OV_INT),
+	OPT(SOL_SOCKET, SO_BINDTODEVICE, OV_STR),
+	OPT(SOL_SOCKET, SO_TIMESTAMP, OV_INT),
+	OPT(SOL_SOCKET, SO_TIMESTAMPNS, OV_INT),
+	OPT_SET(SOL_SOCKET, SO_ATTACH_FILTER, OV_FPROG),
+	OPT_GET(SOL_SOCKET, SO_GET_FILTER, OV_OPAQUE),
+	OPT_SET(SOL_SOCKET, SO_DETACH_FILTER, OV_OPAQUE),
+	OPT(IPPROTO_TCP, TCP_NODELAY, OV_INT),
+	OPT(IPPROTO_TCP, TCP_CORK, OV_INT),
+	OPT(IPPROTO_TCP, TCP_KEEPIDLE, OV_INT),
+	OPT(IPPROTO_TCP, TCP_KEEPINTVL, OV_INT),
+	OPT(IPPROTO_TCP, TCP_KEEPCNT, OV_INT),
+	OPT(IPPROTO_TCP, TCP_INFO, OV_OPAQUE),
+	OPT(IPPROTO_TCP, TCP_MAXSEG, OV_INT),
+	OPT(IPPROTO_TCP, TCP_QUICKACK, OV_INT),
+	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT, OV_INT),
+	OPT(IPPROTO_TCP, TCP_USER_TIMEOUT, OV_INT),
+	OPT(IPPROTO_TCP, TCP_FASTOPEN, OV_INT),
+	OPT(IPPROTO_TCP, TCP_CONGESTION, OV_STR),
+	OPT(IPPROTO_IP, IP_TTL, OV_INT), OPT(IPPROTO_IP, IP_TOS, OV_INT),
+	OPT(IPPROTO_IP, IP_RECVERR, OV_INT),
+	OPT(IPPROTO_IP, IP_MULTICAST_TTL, OV_INT),
+	OPT(IPPROTO_IP, IP_MULTICAST_LOOP, OV_INT),
+	OPT(IPPROTO_IP, IP_ADD_MEMBERSHIP, OV_OPAQUE),
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY, OV_INT),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, OV_INT),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, OV_INT),
+	OPT(SOL_PACKET, PACKET_ADD_MEMBERSHIP, OV_PMREQ),
+	OPT(SOL_PACKET, PACKET_DROP_MEMBERSHIP, OV_PMREQ),
+	OPT(SOL_PACKET, PACKET_STATISTICS, OV_PKTSTATS),
+	OPT(SOL_PACKET, PACKET_AUXDATA, OV_INT),
 #undef OPT
+#undef OPT_GET
+#undef OPT_SET
 };
 
 /* The type of fcntl(2)'s third argument, by command. */
@@ -250,13 +402,24 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 		memcpy(b->buf + b->size - 4, "...", 3);
 }
 
-/* The name of v in t, or v in decimal. */
+/* The name of v in t, or NULL. */
 static const char *
-sym_name(const struct sym *t, long v, char *buf, size_t size)
+sym_find(const struct sym *t, long v)
 {
 	for (; t->name != NULL; t++)
 		if (t->val == v)
 			return t->name;
+	return NULL;
+}
+
+/* The name of v in t, or v in decimal. */
+static const char *
+sym_name(const struct sym *t, long v, char *buf, size_t size)
+{
+	const char *name = sym_find(t, v);
+
+	if (name != NULL)
+		return name;
 	snprintf(buf, size, "%ld", v);
 	return buf;
 }
@@ -296,15 +459,63 @@ sig_name(int sig, char *buf, size_t size)
 	return buf;
 }
 
-static const char *
-sockopt_name(int level, int name, char *buf, size_t size)
+/* What level/name means to getsockopt (set 0) or setsockopt; or NULL. */
+static const struct sockopt *
+sockopt_find(int level, int name, int set)
 {
+	enum optdir other = set ? OD_GET : OD_SET;
 	size_t i;
 
 	for (i = 0; i < sizeof(sockopts) / sizeof(sockopts[0]); i++)
-		if (sockopts[i].level == level && sockopts[i].name == name)
-			return sockopts[i].str;
-	snprintf(buf, size, "%d", name);
+		if (sockopts[i].level == level && sockopts[i].name == name &&
+		    sockopts[i].dir != other)
+			return &sockopts[i];
+	return NULL;
+}
+
+/* The index of req in ioctl_reqs, or -1 for a request not listed. */
+static int
+ioctl_find(unsigned long req)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ioctl_reqs) / sizeof(ioctl_reqs[0]); i++)
+		if (ioctl_reqs[i].req == req)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * socket(2)'s protocol for this family: "IPPROTO_TCP", "NETLINK_ROUTE",
+ * "htons(ETH_P_ALL)" (the call takes the ethertype in network byte order,
+ * so that is how a program must write it), or the number.
+ */
+static const char *
+proto_name(int family, int protocol, char *buf, size_t size)
+{
+	uint16_t type = ntohs((uint16_t)protocol);
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < sizeof(proto_tables) / sizeof(proto_tables[0]); i++) {
+		if (proto_tables[i].family != family)
+			continue;
+		if (!proto_tables[i].ethertype)
+			return sym_name(proto_tables[i].protos, protocol, buf,
+			    size);
+		/*
+		 * packet(7): protocol 0 receives nothing until bind(2).  An
+		 * ethertype without a name reads best in hex.
+		 */
+		if (protocol == 0)
+			snprintf(buf, size, "0");
+		else if ((name = net_ethertype_name(type)) != NULL)
+			snprintf(buf, size, "htons(%s)", name);
+		else
+			snprintf(buf, size, "htons(%#06x)", (unsigned)type);
+		return buf;
+	}
+	snprintf(buf, size, "%d", protocol);
 	return buf;
 }
 
@@ -755,19 +966,53 @@ rec_qual(struct rec *r, const char *qual)
 }
 
 /*
- * Qualify a call on a datagram socket ("connect SOCK_DGRAM"), whose
- * meaning differs from a stream's.  The SO_TYPE read is not traced: it is
- * the tracer's own question, not the program's.
+ * Qualify a call on a socket by its type ("connect SOCK_DGRAM", "close
+ * SOCK_STREAM"): the same call means different things on each.  Other
+ * descriptors get no qualifier.  The SO_TYPE read is not traced: it is the
+ * tracer's own question, not the program's.
  */
 static void
 rec_type_qual(struct rec *r, int fd)
 {
 	socklen_t len = sizeof(int);
+	const char *name;
 	int type;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
-	    type == SOCK_DGRAM)
-		rec_qual(r, "SOCK_DGRAM");
+	    (name = sym_find(sock_types, type)) != NULL)
+		rec_qual(r, name);
+}
+
+/*
+ * The protocol of socket(2) or socketpair(2), named for its family, and
+ * the qualifiers "AF_PACKET htons(ETH_P_ALL)": what a new socket is for
+ * depends on both.
+ */
+static void
+rec_proto(struct rec *r, int family, int protocol)
+{
+	char fam[16], buf[32];
+	const char *proto = proto_name(family, protocol, buf, sizeof(buf));
+
+	rec_str(r, "protocol", proto);
+	snprintf(r->qual, sizeof(r->qual), "%s %s",
+	    sym_name(families, family, fam, sizeof(fam)), proto);
+}
+
+/*
+ * Qualify a call by the family of its address ("bind AF_PACKET"): the
+ * same call means different things to different families.
+ */
+static void
+rec_family_qual(struct rec *r, const struct sockaddr *sa, socklen_t len)
+{
+	sa_family_t family;
+	char num[16];
+
+	if (sa == NULL || len < sizeof(family))
+		return;
+	memcpy(&family, &sa->sa_family, sizeof(family));
+	rec_qual(r, sym_name(families, family, num, sizeof(num)));
 }
 
 /*
@@ -865,7 +1110,7 @@ sys_socket(int domain, int type, int protocol)
 	rec_start(&r, "socket", -1);
 	rec_sym(&r, "domain", domain, families);
 	rec_socktype(&r, "type", type);
-	rec_int(&r, "protocol", protocol);
+	rec_proto(&r, domain, protocol);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = socket(domain, type, protocol);
@@ -885,7 +1130,7 @@ sys_socketpair(int domain, int type, int protocol, int sv[2])
 	rec_start(&r, "socketpair", -1);
 	rec_sym(&r, "domain", domain, families);
 	rec_socktype(&r, "type", type);
-	rec_int(&r, "protocol", protocol);
+	rec_proto(&r, domain, protocol);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = socketpair(domain, type, protocol, sv);
@@ -908,6 +1153,7 @@ sys_bind(int fd, const struct sockaddr *addr, socklen_t len)
 		return bind(fd, addr, len);
 	rec_start(&r, "bind", fd);
 	rec_addr(&r, "addr", addr, len);
+	rec_family_qual(&r, addr, len);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = bind(fd, addr, len);
@@ -995,41 +1241,126 @@ sys_shutdown(int fd, int how)
 	return ret;
 }
 
-/* The level and option name of a socket option, as names. */
-static void
-rec_sockopt(struct rec *r, int level, int name)
+/*
+ * The level and option name of a socket option, as names, for
+ * getsockopt (set 0) or setsockopt.  Returns the option's entry, or NULL
+ * for an option not listed.
+ */
+static const struct sockopt *
+rec_sockopt(struct rec *r, int level, int name, int set)
 {
-	char buf[32];
+	const struct sockopt *o = sockopt_find(level, name, set);
 
 	rec_sym(r, "level", level, sol_levels);
-	rec_qual(r, sockopt_name(level, name, buf, sizeof(buf)));
+	if (o != NULL)
+		rec_qual(r, o->str);
+	else
+		snprintf(r->qual, sizeof(r->qual), "%d", name);
 	rec_str(r, "name", r->qual);
+	return o;
 }
 
-/* An option value: an int as a number, a struct timeval as seconds. */
+/*
+ * An option value, read as the option says (o NULL: an int if it has an
+ * int's length).  Every structure is copied out before it is read: val
+ * need not be aligned, and len may be short.
+ */
 static void
-rec_optval(struct rec *r, const void *val, socklen_t len)
+rec_optval(struct rec *r, const struct sockopt *o, const void *val,
+    socklen_t len)
 {
+	struct tpacket_stats st;
+	struct packet_mreq mreq;
+	struct sock_fprog prog;
+	struct linger lg;
 	struct timeval tv;
-	char buf[48];
+	struct ucred cred;
+	char buf[64], type[32];
+	unsigned char c;
+	size_t n;
 	int i;
 
 	if (val == NULL)
 		return;
-	if (len == sizeof(int)) {
-		memcpy(&i, val, sizeof(i));
-		rec_int(r, "value", i);
-	} else if (len == sizeof(tv)) {
+	switch (o != NULL ? o->kind : OV_INT) {
+	case OV_INT:
+		/*
+		 * Many IP options take a single byte as well; see
+		 * do_ip_setsockopt() in the kernel's net/ipv4/ip_sockglue.c.
+		 */
+		if (len == sizeof(i)) {
+			memcpy(&i, val, sizeof(i));
+			rec_int(r, "value", i);
+		} else if (len == 1 && o != NULL && o->level == IPPROTO_IP) {
+			memcpy(&c, val, 1);
+			rec_int(r, "value", c);
+		}
+		return;
+	case OV_LINGER:
+		if (len < sizeof(lg))
+			return;
+		memcpy(&lg, val, sizeof(lg));
+		if (lg.l_onoff)
+			snprintf(buf, sizeof(buf), "on %ds", lg.l_linger);
+		else
+			snprintf(buf, sizeof(buf), "off");
+		break;
+	case OV_TIMEVAL:
+		if (len < sizeof(tv))
+			return;
 		memcpy(&tv, val, sizeof(tv));
 		snprintf(buf, sizeof(buf), "%lld.%06lds", (long long)tv.tv_sec,
 		    (long)tv.tv_usec);
-		rec_str(r, "value", buf);
+		break;
+	case OV_STR:
+		/* tcp(7), socket(7): the name need not end in NUL. */
+		n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+		if (n == 0)
+			return;
+		memcpy(buf, val, n);
+		buf[n] = '\0';
+		break;
+	case OV_FPROG:
+		if (len < sizeof(prog))
+			return;
+		memcpy(&prog, val, sizeof(prog));
+		snprintf(buf, sizeof(buf), "%u BPF instruction%s",
+		    (unsigned)prog.len, prog.len == 1 ? "" : "s");
+		break;
+	case OV_UCRED:
+		if (len < sizeof(cred))
+			return;
+		memcpy(&cred, val, sizeof(cred));
+		snprintf(buf, sizeof(buf), "pid %ld uid %lu gid %lu",
+		    (long)cred.pid, (unsigned long)cred.uid,
+		    (unsigned long)cred.gid);
+		break;
+	case OV_PKTSTATS:
+		/* packet(7): tp_packets counts the dropped frames too. */
+		if (len < sizeof(st))
+			return;
+		memcpy(&st, val, sizeof(st));
+		snprintf(buf, sizeof(buf), "%u packet%s, %u dropped",
+		    st.tp_packets, st.tp_packets == 1 ? "" : "s", st.tp_drops);
+		break;
+	case OV_PMREQ:
+		if (len < sizeof(mreq))
+			return;
+		memcpy(&mreq, val, sizeof(mreq));
+		snprintf(buf, sizeof(buf), "ifindex %d %s", mreq.mr_ifindex,
+		    sym_name(packet_mr_types, mreq.mr_type, type,
+		    sizeof(type)));
+		break;
+	default:
+		return;
 	}
+	rec_str(r, "value", buf);
 }
 
 int
 sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
+	const struct sockopt *o;
 	const char *errname;
 	char note[256];
 	struct rec r;
@@ -1038,13 +1369,13 @@ sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (!sys_watch)
 		return getsockopt(fd, level, name, val, len);
 	rec_start(&r, "getsockopt", fd);
-	rec_sockopt(&r, level, name);
+	o = rec_sockopt(&r, level, name, 0);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = getsockopt(fd, level, name, val, len);
 	r.err = errno;
 	if (ret == 0 && len != NULL)
-		rec_optval(&r, val, *len);
+		rec_optval(&r, o, val, *len);
 	/* A pending error is the outcome of the earlier connect; say so. */
 	if (ret == 0 && level == SOL_SOCKET && name == SO_ERROR &&
 	    len != NULL && *len == sizeof(int)) {
@@ -1065,14 +1396,15 @@ sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 int
 sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+	const struct sockopt *o;
 	struct rec r;
 	int ret;
 
 	if (!sys_watch)
 		return setsockopt(fd, level, name, val, len);
 	rec_start(&r, "setsockopt", fd);
-	rec_sockopt(&r, level, name);
-	rec_optval(&r, val, len);
+	o = rec_sockopt(&r, level, name, 1);
+	rec_optval(&r, o, val, len);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = setsockopt(fd, level, name, val, len);
@@ -1458,6 +1790,7 @@ sys_close(int fd)
 	if (!sys_watch)
 		return close(fd);
 	rec_start(&r, "close", fd);
+	rec_type_qual(&r, fd);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = close(fd);
@@ -1601,30 +1934,112 @@ sys_fcntl(int fd, int cmd, ...)
 	return ret;
 }
 
+/* "00:00:00:00:00:00": a MAC address. */
+static const char *
+mac_str(const unsigned char *mac, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+/* An int argument: what goes in (after 0), or what came out. */
+static void
+rec_ioctl_int(struct rec *r, enum ioctl_arg kind, const void *arg,
+    int after)
+{
+	int v;
+
+	if (after == (kind == IARG_INT_OUT)) {
+		memcpy(&v, arg, sizeof(v));
+		rec_int(r, "value", v);
+	}
+}
+
+/*
+ * A struct ifreq argument: the interface it names (after 0), or the
+ * field the request filled in.
+ */
+static void
+rec_ioctl_ifreq(struct rec *r, enum ioctl_arg kind, const void *arg,
+    int after)
+{
+	char name[IF_NAMESIZE + 1], mac[24];
+	struct ifreq ifr;
+
+	memcpy(&ifr, arg, sizeof(ifr));
+	/* netdevice(7): the name need not end in NUL. */
+	memcpy(name, ifr.ifr_name, IF_NAMESIZE);
+	name[IF_NAMESIZE] = '\0';
+	/* SIOCGIFNAME alone goes the other way: from index to name. */
+	if (kind == IARG_IF_NAME) {
+		if (after)
+			rec_str(r, "ifname", name);
+		else
+			rec_int(r, "ifindex", ifr.ifr_ifindex);
+		return;
+	}
+	if (!after) {
+		rec_str(r, "ifname", name);
+		return;
+	}
+	switch (kind) {
+	case IARG_IF_HWADDR:
+		rec_sym(r, "link", ifr.ifr_hwaddr.sa_family, arphrd_types);
+		if (sym_find(mac_links, ifr.ifr_hwaddr.sa_family) != NULL)
+			rec_str(r, "hwaddr", mac_str((const unsigned char *)
+			    ifr.ifr_hwaddr.sa_data, mac, sizeof(mac)));
+		break;
+	case IARG_IF_INDEX:
+		rec_int(r, "ifindex", ifr.ifr_ifindex);
+		break;
+	case IARG_IF_FLAGS:
+		rec_flags(r, "flags", (unsigned short)ifr.ifr_flags, iff_flags);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * ioctl(2)'s third argument, by what the request does with it: before
+ * the call (after 0) what goes in, after a successful call what came out.
+ */
+static void
+rec_ioctl(struct rec *r, enum ioctl_arg kind, const void *arg, int after)
+{
+	if (arg == NULL || kind == IARG_NONE)
+		return;
+	if (kind == IARG_INT_IN || kind == IARG_INT_OUT)
+		rec_ioctl_int(r, kind, arg, after);
+	else
+		rec_ioctl_ifreq(r, kind, arg, after);
+}
+
 int
 sys_ioctl(int fd, unsigned long req, void *arg)
 {
-	char name[32];
+	enum ioctl_arg kind;
 	struct rec r;
-	int ret, v;
+	int i, ret;
 
 	if (!sys_watch)
 		return ioctl(fd, req, arg);
 	rec_start(&r, "ioctl", fd);
-	rec_qual(&r, sym_name(ioctl_reqs, (long)req, name, sizeof(name)));
+	i = ioctl_find(req);
+	kind = i >= 0 ? ioctl_reqs[i].arg : IARG_NONE;
+	if (i >= 0)
+		rec_qual(&r, ioctl_reqs[i].name);
+	else
+		snprintf(r.qual, sizeof(r.qual), "%#lx", req);
 	rec_str(&r, "request", r.qual);
-	if (req == FIONBIO && arg != NULL) {
-		memcpy(&v, arg, sizeof(v));
-		rec_int(&r, "value", v);
-	}
+	rec_ioctl(&r, kind, arg, 0);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = ioctl(fd, req, arg);
 	r.err = errno;
-	if (ret == 0 && (req == FIONREAD || req == TIOCOUTQ) && arg != NULL) {
-		memcpy(&v, arg, sizeof(v));
-		rec_int(&r, "value", v);
-	}
+	if (ret == 0)
+		rec_ioctl(&r, kind, arg, 1);
 	rec_end(&r, ret);
 	return ret;
 }

@@ -5,6 +5,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -329,6 +332,77 @@ test_format(void **state)
 	    buf, sizeof(buf)), "(family 5)");
 }
 
+/* Netlink and packet socket addresses, as the tracer shows them. */
+static void
+test_format_link(void **state)
+{
+	struct sockaddr_nl nl;
+	struct sockaddr_ll ll;
+	socklen_t base = offsetof(struct sockaddr_ll, sll_addr);
+	char buf[128], tiny[12];
+
+	(void)state;
+	memset(&nl, 0, sizeof(nl));
+	nl.nl_family = AF_NETLINK;
+	assert_string_equal(net_format((struct sockaddr *)&nl, sizeof(nl),
+	    buf, sizeof(buf)), "netlink:pid 0 groups 0x0");
+	nl.nl_pid = 4242;
+	nl.nl_groups = 0x11;
+	assert_string_equal(net_format((struct sockaddr *)&nl, sizeof(nl),
+	    buf, sizeof(buf)), "netlink:pid 4242 groups 0x11");
+	assert_string_equal(net_format((struct sockaddr *)&nl,
+	    sizeof(nl) - 1, buf, sizeof(buf)), "(short address)");
+
+	/* What bind(2) is given: the ethertype in network byte order. */
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_ALL);
+	ll.sll_ifindex = 1;
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    buf, sizeof(buf)), "packet:ifindex 1 proto ETH_P_ALL");
+	ll.sll_protocol = htons(ETH_P_IPV6);
+	ll.sll_ifindex = 0;
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    buf, sizeof(buf)), "packet:ifindex 0 proto ETH_P_IPV6");
+	ll.sll_protocol = htons(0x88cc);
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    buf, sizeof(buf)), "packet:ifindex 0 proto 0x88cc");
+
+	/*
+	 * What recvfrom(2) fills in for a frame: where it went and whence,
+	 * with a length that ends at the address's last byte.
+	 */
+	ll.sll_protocol = htons(ETH_P_IP);
+	ll.sll_ifindex = 2;
+	ll.sll_pkttype = PACKET_OUTGOING;
+	ll.sll_halen = 6;
+	memcpy(ll.sll_addr, "\x02\x42\xac\x11\x00\x02", 6);
+	assert_string_equal(net_format((struct sockaddr *)&ll, base + 6,
+	    buf, sizeof(buf)), "packet:ifindex 2 proto ETH_P_IP "
+	    "PACKET_OUTGOING 02:42:ac:11:00:02");
+	/* A length shorter than sll_halen says cuts the address. */
+	assert_string_equal(net_format((struct sockaddr *)&ll, base + 2,
+	    buf, sizeof(buf)),
+	    "packet:ifindex 2 proto ETH_P_IP PACKET_OUTGOING 02:42");
+	/* A longer sll_halen than sll_addr holds is cut to 8 bytes. */
+	ll.sll_halen = 200;
+	ll.sll_pkttype = PACKET_HOST;
+	memcpy(ll.sll_addr, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    buf, sizeof(buf)), "packet:ifindex 2 proto ETH_P_IP PACKET_HOST "
+	    "01:02:03:04:05:06:07:08");
+	ll.sll_halen = 1;
+	ll.sll_pkttype = 200;
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    buf, sizeof(buf)), "packet:ifindex 2 proto ETH_P_IP pkttype 200 "
+	    "01");
+	assert_string_equal(net_format((struct sockaddr *)&ll, base - 1, buf,
+	    sizeof(buf)), "(short address)");
+	/* Truncated, but always terminated. */
+	assert_string_equal(net_format((struct sockaddr *)&ll, sizeof(ll),
+	    tiny, sizeof(tiny)), "packet:ifin");
+}
+
 /* Bind fd to 127.0.0.1 port 0 and say where it ended up. */
 static void
 bind_loopback(int fd, struct sockaddr_storage *ss, socklen_t *len)
@@ -647,6 +721,7 @@ main(void)
 		cmocka_unit_test(test_resolve_fail),
 		cmocka_unit_test(test_unix_sockaddr),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_link),
 		cmocka_unit_test(test_connect),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_connect_timeout),

@@ -1,7 +1,8 @@
 /*
  * test_trace.c - the event bus: JSON escaping, the hello/seq/bye framing,
  * sinks chosen by config and environment, the human form, the step gate,
- * events from a forked child, address formatting and explanations.
+ * events from a forked child, address formatting, names for the numbers
+ * the calls take, and explanations.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <cmocka.h>
@@ -777,6 +785,215 @@ test_abstract_and_poll(void **state)
 	json_decref(events);
 }
 
+static long long
+int_arg(json_t *ev, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(ev, "args"), key);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+static int
+has_arg(json_t *ev, const char *key)
+{
+	return json_object_get(json_object_get(ev, "args"), key) != NULL;
+}
+
+/* Protocols, options and ioctl requests by name; values by option. */
+static void
+test_names(void **state)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	struct sock_fprog prog = { .len = 1, .filter = &accept_all };
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
+	char cc[16] = "", odd[16] = "", want[64];
+	unsigned lo = if_nametoindex("lo");
+	unsigned char ttl = 7;
+	struct tpacket_stats st;
+	json_t *events, *ev;
+	struct ucred cred;
+	struct ifreq ifr;
+	socklen_t len;
+	size_t at = 0;
+	int fd, udp, tcp, sv[2];
+
+	assert_true(lo > 0);
+	start(NULL, tracefile);
+	fd = sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	assert_true(fd >= 0);
+	assert_int_equal(sys_bind(fd, (struct sockaddr *)&nl, sizeof(nl)), 0);
+	sys_close(fd);
+	assert_int_equal(sys_inject_add("socket=EPERM:1"), 0);
+	assert_int_equal(sys_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)),
+	    -1);
+	udp = sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	assert_true(udp >= 0);
+	assert_int_equal(sys_setsockopt(udp, SOL_SOCKET, SO_ATTACH_FILTER,
+	    &prog, sizeof(prog)), 0);
+	assert_int_equal(sys_setsockopt(udp, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	/* Sixteen bytes are a timeval only for an option that takes one. */
+	sys_setsockopt(udp, SOL_SOCKET, 9999, odd, sizeof(odd));
+	/* The kernel takes IP_MULTICAST_TTL as a single byte too. */
+	assert_int_equal(sys_setsockopt(udp, IPPROTO_IP, IP_MULTICAST_TTL,
+	    &ttl, 1), 0);
+	len = 0;
+	assert_int_equal(sys_getsockopt(udp, SOL_SOCKET, SO_GET_FILTER, NULL,
+	    &len), 0);
+	len = sizeof(st);
+	assert_int_equal(sys_getsockopt(udp, SOL_PACKET, PACKET_STATISTICS,
+	    &st, &len), -1);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	assert_int_equal(sys_ioctl(udp, SIOCGIFINDEX, &ifr), 0);
+	assert_int_equal(sys_ioctl(udp, SIOCGIFFLAGS, &ifr), 0);
+	assert_int_equal(sys_ioctl(udp, SIOCGIFHWADDR, &ifr), 0);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = (int)lo;
+	assert_int_equal(sys_ioctl(udp, SIOCGIFNAME, &ifr), 0);
+	sys_close(udp);
+	tcp = sys_socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(tcp >= 0);
+	sys_setsockopt(tcp, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+	len = sizeof(cc) - 1;
+	assert_int_equal(sys_getsockopt(tcp, IPPROTO_TCP, TCP_CONGESTION, cc,
+	    &len), 0);
+	sys_close(tcp);
+	assert_int_equal(sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	len = sizeof(cred);
+	assert_int_equal(sys_getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred,
+	    &len), 0);
+	sys_close(sv[0]);
+	sys_close(sv[1]);
+	stop();
+
+	events = read_events(tracefile);
+	ev = find_call(events, "socket", &at);
+	assert_string_equal(arg_of(ev, "domain"), "AF_NETLINK");
+	assert_string_equal(arg_of(ev, "protocol"), "NETLINK_ROUTE");
+	assert_non_null(strstr(str_of(ev, "note"), "routing"));
+	ev = find_call(events, "bind", &at);
+	assert_string_equal(arg_of(ev, "addr"), "netlink:pid 0 groups 0x0");
+	ev = find_call(events, "socket", &at);
+	assert_string_equal(arg_of(ev, "domain"), "AF_PACKET");
+	assert_string_equal(arg_of(ev, "protocol"), "htons(ETH_P_ALL)");
+	assert_string_equal(str_of(ev, "errno"), "EPERM");
+	ev = find_call(events, "socket", &at);
+	assert_string_equal(arg_of(ev, "protocol"), "IPPROTO_UDP");
+
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "name"), "SO_ATTACH_FILTER");
+	assert_string_equal(arg_of(ev, "value"), "1 BPF instruction");
+	assert_string_equal(str_of(ev, "note"), "the kernel now runs this "
+	    "classic BPF program on every packet and queues only those it "
+	    "accepts");
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "value"), "on 5s");
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "name"), "9999");
+	assert_false(has_arg(ev, "value"));
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "name"), "IP_MULTICAST_TTL");
+	assert_int_equal(int_arg(ev, "value"), 7);
+	/* The same number is another option to getsockopt. */
+	ev = find_call(events, "getsockopt", &at);
+	assert_string_equal(arg_of(ev, "name"), "SO_GET_FILTER");
+	assert_false(has_arg(ev, "value"));
+	ev = find_call(events, "getsockopt", &at);
+	assert_string_equal(arg_of(ev, "level"), "SOL_PACKET");
+	assert_string_equal(arg_of(ev, "name"), "PACKET_STATISTICS");
+	assert_false(has_arg(ev, "value"));
+
+	ev = find_call(events, "ioctl", &at);
+	assert_string_equal(arg_of(ev, "request"), "SIOCGIFINDEX");
+	assert_string_equal(arg_of(ev, "ifname"), "lo");
+	assert_int_equal(int_arg(ev, "ifindex"), lo);
+	assert_non_null(strstr(str_of(ev, "note"), "sll_ifindex"));
+	ev = find_call(events, "ioctl", &at);
+	assert_string_equal(arg_of(ev, "request"), "SIOCGIFFLAGS");
+	assert_non_null(strstr(arg_of(ev, "flags"), "IFF_LOOPBACK"));
+	ev = find_call(events, "ioctl", &at);
+	assert_string_equal(arg_of(ev, "request"), "SIOCGIFHWADDR");
+	assert_string_equal(arg_of(ev, "link"), "ARPHRD_LOOPBACK");
+	assert_string_equal(arg_of(ev, "hwaddr"), "00:00:00:00:00:00");
+	ev = find_call(events, "ioctl", &at);
+	assert_string_equal(arg_of(ev, "request"), "SIOCGIFNAME");
+	assert_int_equal(int_arg(ev, "ifindex"), lo);
+	assert_string_equal(arg_of(ev, "ifname"), "lo");
+
+	ev = find_call(events, "socket", &at);
+	assert_string_equal(arg_of(ev, "protocol"), "0");
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "value"), "reno");
+	ev = find_call(events, "getsockopt", &at);
+	snprintf(want, sizeof(want), "%s", cc);
+	assert_true(want[0] != '\0');
+	assert_string_equal(arg_of(ev, "value"), want);
+	ev = find_call(events, "getsockopt", &at);
+	assert_string_equal(arg_of(ev, "name"), "SO_PEERCRED");
+	snprintf(want, sizeof(want), "pid %d uid %u gid %u", (int)getpid(),
+	    (unsigned)getuid(), (unsigned)getgid());
+	assert_string_equal(arg_of(ev, "value"), want);
+	json_decref(events);
+}
+
+/* A packet socket for real: it needs CAP_NET_RAW. */
+static void
+test_packet_socket(void **state)
+{
+	unsigned lo = if_nametoindex("lo");
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)lo,
+	};
+	struct packet_mreq mreq = {
+		.mr_ifindex = (int)lo, .mr_type = PACKET_MR_PROMISC,
+	};
+	struct tpacket_stats st;
+	json_t *events, *ev;
+	char want[64];
+	socklen_t len = sizeof(st);
+	size_t at = 0;
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		skip();
+	close(fd);
+	start(NULL, tracefile);
+	fd = sys_socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(sys_bind(fd, (struct sockaddr *)&ll, sizeof(ll)), 0);
+	assert_int_equal(sys_setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP,
+	    &mreq, sizeof(mreq)), 0);
+	assert_int_equal(sys_getsockopt(fd, SOL_PACKET, PACKET_STATISTICS,
+	    &st, &len), 0);
+	sys_close(fd);
+	stop();
+
+	events = read_events(tracefile);
+	ev = find_call(events, "socket", &at);
+	assert_string_equal(arg_of(ev, "protocol"), "0");
+	assert_non_null(strstr(str_of(ev, "note"), "until bind"));
+	ev = find_call(events, "bind", &at);
+	snprintf(want, sizeof(want), "packet:ifindex %u proto ETH_P_ALL", lo);
+	assert_string_equal(arg_of(ev, "addr"), want);
+	assert_non_null(strstr(str_of(ev, "note"), "ETH_P_ALL"));
+	ev = find_call(events, "setsockopt", &at);
+	assert_string_equal(arg_of(ev, "level"), "SOL_PACKET");
+	assert_string_equal(arg_of(ev, "name"), "PACKET_ADD_MEMBERSHIP");
+	snprintf(want, sizeof(want), "ifindex %u PACKET_MR_PROMISC", lo);
+	assert_string_equal(arg_of(ev, "value"), want);
+	ev = find_call(events, "getsockopt", &at);
+	snprintf(want, sizeof(want), "%u packet%s, %u dropped", st.tp_packets,
+	    st.tp_packets == 1 ? "" : "s", st.tp_drops);
+	assert_string_equal(arg_of(ev, "value"), want);
+	json_decref(events);
+}
+
 /* ---- explanations ---- */
 
 static void
@@ -804,6 +1021,22 @@ test_explain(void **state)
 	    explain("sigaction SIG_IGN", 0, 0));
 	assert_string_equal(explain("shutdown SHUT_WR", -1, ENOTCONN),
 	    explain("shutdown", -1, ENOTCONN));
+	assert_string_equal(explain("bind AF_INET", -1, EADDRINUSE),
+	    explain("bind", -1, EADDRINUSE));
+	/* socket is qualified by family, then protocol. */
+	assert_string_equal(explain("socket AF_PACKET htons(ETH_P_ALL)", 3, 0),
+	    "a packet socket: sees whole frames on an interface; needs "
+	    "CAP_NET_RAW");
+	assert_non_null(strstr(explain("socket AF_PACKET 0", -1, EPERM),
+	    "needs CAP_NET_RAW"));
+	assert_string_equal(explain("socket AF_INET IPPROTO_TCP", 3, 0),
+	    explain("socket", 3, 0));
+	assert_non_null(strstr(explain("socket AF_NETLINK NETLINK_AUDIT", 3,
+	    0), "netlink socket"));
+	assert_string_equal(explain("ioctl SIOCGIFHWADDR", -1, ENODEV),
+	    "no interface has that name");
+	assert_non_null(strstr(explain("setsockopt SO_ATTACH_FILTER", -1,
+	    EINVAL), "rejected"));
 	/* Then to the errno alone, then to plain words. */
 	assert_string_equal(explain("nosuchcall", -1, EINTR),
 	    "interrupted by a signal handler before anything happened; try "
@@ -858,6 +1091,8 @@ main(void)
 		T(test_fork_child_pid),
 		T(test_addresses),
 		T(test_abstract_and_poll),
+		T(test_names),
+		T(test_packet_socket),
 		T(test_explain),
 		T(test_explain_covers_sys_h),
 	};
