@@ -7,6 +7,7 @@
  * to any unique prefix: `ipc sock conn`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,27 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 	return rc;
 }
 
+/*
+ * If we were started with fd 0, 1 or 2 closed, the first socket we make
+ * would take its number, and data meant for stdout would go down the
+ * socket.  Hold each closed one open on /dev/null.  Returns 0 or -1.
+ */
+static int
+keep_stdio_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (sys_fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open(2) returns the lowest free number: fd itself. */
+		null = sys_open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null != fd)
+			return -1;
+	}
+	return 0;
+}
+
 static const char *
 applet_from_name(const char *argv0)
 {
@@ -195,6 +217,8 @@ main(int argc, char **argv)
 	 * write checks its result and reports.  See signal(7).
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	if (keep_stdio_open() < 0)
+		return EX_OSERR_;
 
 	if (name) {
 		a = cli_find_applet(name);

@@ -15,6 +15,7 @@ const struct applet sock_applet = {
 		"another address.",
 	.verbs = (const struct verb *const[]){
 		&sock_resolve_verb,
+		&sock_connect_verb, &sock_listen_verb,
 		&sock_serve_verb,
 		&sock_send_verb, &sock_recv_verb, &sock_pair_verb,
 		&sock_fdpass_verb,

@@ -70,9 +70,11 @@ server_log() {
 }
 
 # A Python peer: helpers/peer.py MODE ... prints "listening ADDR" when it
-# serves.  See that file for the modes.
+# serves.  See that file for the modes.  It execs, so that under
+# start_server the PID recorded is python's own and teardown ends it; use
+# it with `run` or start_server, never bare in a test body.
 py_peer() {
-	python3 "$HELPERS/peer.py" "$@"
+	exec python3 "$HELPERS/peer.py" "$@"
 }
 
 teardown() {
