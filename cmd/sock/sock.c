@@ -14,12 +14,9 @@ const struct applet sock_applet = {
 		"purpose (--inject).  Servers listen on loopback unless given "
 		"another address.",
 	.verbs = (const struct verb *const[]){
-		&sock_resolve_verb,
-		&sock_connect_verb, &sock_listen_verb,
-		&sock_serve_verb,
+		&sock_connect_verb, &sock_listen_verb, &sock_serve_verb,
 		&sock_send_verb, &sock_recv_verb, &sock_pair_verb,
-		&sock_fdpass_verb,
-		&sock_options_verb, &sock_families_verb, &sock_netlink_verb,
-		&sock_sniff_verb,
+		&sock_fdpass_verb, &sock_resolve_verb, &sock_options_verb,
+		&sock_families_verb, &sock_netlink_verb, &sock_sniff_verb,
 		NULL },
 };
