@@ -342,6 +342,8 @@ static const struct call_note call_notes[] = {
 	    "still refer to it"),
 	F("unlink", ENOENT, "nothing at that path"),
 	F("unlink", EISDIR, "a directory: use rmdir"),
+	S("mkdir", "a new directory, with the mode less the umask"),
+	F("mkdir", EEXIST, "something already has that name"),
 
 	/* see poll(2), epoll(7) */
 	S0("poll", "timeout: no descriptor became ready"),

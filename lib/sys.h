@@ -13,6 +13,11 @@
  * A few calls are libc functions rather than system calls (getaddrinfo,
  * getnameinfo); they are wrapped the same way because the learner should
  * see them too.
+ *
+ * This is the one public header; the wrappers live by domain, and the
+ * groups below follow the files: lib/sys.c (the machinery, and files and
+ * descriptors), lib/sys_net.c, lib/sys_poll.c, lib/sys_proc.c.
+ * lib/sys_impl.h, for those files only, shows how a wrapper is written.
  */
 #ifndef IPC_SYS_H
 #define IPC_SYS_H
@@ -25,6 +30,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+/* lib/sys.c - tracing state and fault injection. */
 
 /* Non-zero when tracing or injection is active. */
 extern int sys_watch;
@@ -44,7 +51,20 @@ void sys_inject_clear(void);
 /* Re-compute sys_watch after trace_init() or sys_inject_add(). */
 void sys_watch_update(void);
 
-/* Sockets: see socket(2), bind(2), listen(2), accept4(2), connect(2) ... */
+/* lib/sys.c - files and descriptors: see open(2), read(2), write(2) ... */
+int sys_open(const char *path, int flags, ...);
+ssize_t sys_read(int fd, void *buf, size_t count);
+ssize_t sys_write(int fd, const void *buf, size_t count);
+int sys_close(int fd);
+int sys_pipe2(int fds[2], int flags);
+int sys_dup(int fd);
+int sys_dup2(int oldfd, int newfd);
+int sys_dup3(int oldfd, int newfd, int flags);
+int sys_fcntl(int fd, int cmd, ...);
+int sys_unlink(const char *path);
+int sys_mkdir(const char *path, mode_t mode);
+
+/* lib/sys_net.c - sockets: see socket(2), bind(2), listen(2), connect(2) ... */
 int sys_socket(int domain, int type, int protocol);
 int sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int sys_bind(int fd, const struct sockaddr *addr, socklen_t len);
@@ -65,32 +85,22 @@ ssize_t sys_recvfrom(int fd, void *buf, size_t len, int flags,
 ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
 
-/* Name resolution (libc, not system calls): see getaddrinfo(3). */
+/* lib/sys_net.c - name resolution (libc, not system calls): getaddrinfo(3). */
 int sys_getaddrinfo(const char *node, const char *service,
 		    const struct addrinfo *hints, struct addrinfo **res);
 int sys_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 		    socklen_t hostlen, char *serv, socklen_t servlen, int flags);
 
-/* Files and descriptors: see open(2), read(2), write(2), close(2) ... */
-int sys_open(const char *path, int flags, ...);
-ssize_t sys_read(int fd, void *buf, size_t count);
-ssize_t sys_write(int fd, const void *buf, size_t count);
-int sys_close(int fd);
-int sys_pipe2(int fds[2], int flags);
-int sys_dup(int fd);
-int sys_dup2(int oldfd, int newfd);
-int sys_dup3(int oldfd, int newfd, int flags);
-int sys_fcntl(int fd, int cmd, ...);
+/* lib/sys_net.c - ioctl(2): see ioctl_tty(2), netdevice(7), socket(7). */
 int sys_ioctl(int fd, unsigned long req, void *arg);
-int sys_unlink(const char *path);
 
-/* Readiness: see poll(2), epoll(7). */
+/* lib/sys_poll.c - readiness: see poll(2), epoll(7). */
 int sys_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int sys_epoll_create1(int flags);
 int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout);
 
-/* Processes and signals: see fork(2), execve(2), waitpid(2), sigaction(2). */
+/* lib/sys_proc.c - processes, signals, limits: see fork(2), sigaction(2) ... */
 pid_t sys_fork(void);
 int sys_execvp(const char *file, char *const argv[]);
 pid_t sys_waitpid(pid_t pid, int *status, int options);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -17,6 +16,7 @@
 
 #include "out.h"
 #include "relay.h"
+#include "sys.h"
 
 #define HISTORY_MAX	1000	/* lines kept in the history file */
 #define PROMPT		"> "
@@ -33,8 +33,7 @@ make_parents(char *path)
 	for (slash = strchr(path + 1, '/'); slash != NULL;
 	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		/* lib/sys.h has no mkdir wrapper; this one is not traced. */
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		if (sys_mkdir(path, 0700) < 0 && errno != EEXIST) {
 			*slash = '/';
 			return -1;
 		}
