@@ -163,13 +163,16 @@ run_completion(struct cli *cli)
 	return 0;
 }
 
+static int manpage_markdown;
+
 static int
 run_manpage(struct cli *cli)
 {
 	const char *page = cli->argc ? cli->argv[0] : "ipc";
 
-	if (gen_manpage(stdout, page) < 0)
-		return usage_error(cli, "no man page '%s'", page);
+	if (gen_manpage(stdout, page, manpage_markdown) < 0)
+		return usage_error(cli, "no %s '%s'", manpage_markdown ?
+				   "reference for applet" : "man page", page);
 	return 0;
 }
 
@@ -205,7 +208,12 @@ static const struct verb manpage_verb = {
 	.usage = "[ipc|APPLET]",
 	.examples = (const char *const[]){
 		"ipc manpage sock | man -l -\tread ipc-sock(1)",
+		"ipc manpage --markdown sock\tthe same as a Markdown reference",
 		NULL },
+	.opts = (const struct opt[]){
+		OPT_FLAG(0, "markdown", &manpage_markdown,
+			 "Markdown for a forge (an applet's page) instead of roff"),
+		OPT_STOP },
 	.min_args = 0, .max_args = 1,
 	.args_hint = "@applet",
 	.run = run_manpage,

@@ -44,6 +44,6 @@ void opt_label(char *buf, size_t size, const struct opt *o);
 
 /* Generators; return 0, or -1 with errno EINVAL for an unknown name. */
 int gen_completion(FILE *f, const char *shell);
-int gen_manpage(FILE *f, const char *page);
+int gen_manpage(FILE *f, const char *page, int markdown);
 
 #endif

@@ -83,7 +83,7 @@ _ipc()
 	sock/sniff) opts="--count --timeout --port --proto --hex --json "; words="$(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")" ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
-	ipc/manpage) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
+	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/demo) opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then
