@@ -155,8 +155,10 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 	if (args == NULL)
 		return fail(&cli, NULL, ENOMEM, NULL);
 	args[0] = argv[0];
-	memcpy(args + 1, pre, (size_t)npre * sizeof(*args));
-	memcpy(args + 1 + npre, argv + 1, (size_t)(argc - 1) * sizeof(*args));
+	for (int i = 0; i < npre; i++)
+		args[1 + i] = pre[i];
+	for (int i = 1; i < argc; i++)
+		args[npre + i] = argv[i];
 
 	if (cli_parse(&cli, a, v, argc + npre, args, &why) < 0) {
 		cli.verb = v;
