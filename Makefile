@@ -5,7 +5,7 @@
 #   make asan       the same suite, built with AddressSanitizer and UBSan
 #   make demo       build and open the main experience
 #   make install    PREFIX=/usr/local: binary, symlinks, completions, man pages
-#   make generate   regenerate completions/ and man/ from the command table
+#   make generate   regenerate completions/, man/ and docs/ipc-*.md from the command table
 #   make clean
 
 PREFIX ?= /usr/local
@@ -105,21 +105,19 @@ check-generated: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BUILD)/ipc $(DESTDIR)$(PREFIX)/bin/ipc
 	for a in $(APPLETS); do ln -sf ipc $(DESTDIR)$(PREFIX)/bin/ipc-$$a; done
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 completions/ipc.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipc
 	install -m 644 completions/_ipc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipc
 	install -m 644 completions/ipc.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipc.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/ipc $(APPLETS:%=$(DESTDIR)$(PREFIX)/bin/ipc-%)
-	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/ipc*.1 $(DESTDIR)$(PREFIX)/share/man/man7/ipc*.7
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/ipc*.1
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipc \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipc \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipc.fish

@@ -57,6 +57,28 @@ load helpers/common
 	assert_line --index 1 --partial "hint: the verbs are"
 }
 
+@test "an ambiguous prefix is a usage error listing the candidates" {
+	run "$IPC" sock s
+	assert_failure 64
+	assert_line --index 0 "ipc sock: ambiguous verb 's'"
+	assert_line --index 1 "hint: it could be serve, send, sniff"
+}
+
+@test "make install puts the binary, links, man pages and completions in PREFIX" {
+	run make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr \
+		BUILD="${IPC%/ipc}"
+	assert_success
+	root=$BATS_TEST_TMPDIR/root/usr
+	assert_file_executable "$root/bin/ipc"
+	assert_link_exists "$root/bin/ipc-sock"
+	assert_file_exists "$root/share/man/man1/ipc-sock.1"
+	assert_file_exists "$root/share/bash-completion/completions/ipc"
+	assert_file_exists "$root/share/zsh/site-functions/_ipc"
+	assert_file_exists "$root/share/fish/vendor_completions.d/ipc.fish"
+	run "$root/bin/ipc-sock" resolve --numeric 127.0.0.1
+	assert_success
+}
+
 @test "an unknown applet is a usage error" {
 	run "$IPC" nosuch
 	assert_failure 64

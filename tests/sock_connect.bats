@@ -39,6 +39,13 @@ calls_of() {
 	[[ $stderr =~ ^connected\ to\ 127\.0\.0\.1:$echo_PORT\ from\ 127\.0\.0\.1:[0-9]+$ ]]
 }
 
+@test "a socat echo server: the bytes come back and both sides close" {
+	start_server so socat -d -d TCP-LISTEN:0,bind=127.0.0.1 PIPE
+	run timeout 20 bash -c "printf 'one\ntwo\n' | '$IPC' sock connect 127.0.0.1 $so_PORT 2>/dev/null"
+	assert_success
+	assert_output $'one\ntwo'
+}
+
 @test "HOST:PORT, a service-like word and 'tcp://' all parse" {
 	start_server echo peer echo-server
 	run timeout 20 "$IPC" sock connect "127.0.0.1:$echo_PORT" <<<"colon"

@@ -4,6 +4,8 @@
 # start_server waits for that line instead of sleeping, and records the
 # address.  Every process a test starts is ended by PID in teardown.
 
+shopt -s extglob	# for +([0-9]) below
+
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
@@ -18,7 +20,8 @@ STARTED=()
 
 # start_server NAME CMD... - run CMD in the background with stdin from
 # /dev/null (or $SERVER_STDIN), stdout to $BATS_TEST_TMPDIR/NAME.out, stderr
-# to NAME.err; wait for its "listening ADDR" line.  Sets NAME_PID,
+# to NAME.err; wait for its "listening ADDR" line (or socat -d -d's
+# "listening on AF=N ADDR").  Sets NAME_PID,
 # NAME_ADDR and NAME_PORT.
 start_server() {
 	local name=$1 fifo line pid rfd
@@ -32,6 +35,9 @@ start_server() {
 	exec {rfd}<"$fifo"
 	while IFS= read -r -t "$WAIT" -u "$rfd" line; do
 		printf '%s\n' "$line" >>"$BATS_TEST_TMPDIR/$name.err"
+		# socat -d -d says "... N listening on AF=2 127.0.0.1:PORT".
+		[[ $line == *" listening on AF="* ]] &&
+			line="listening ${line##* listening on AF=+([0-9]) }"
 		[[ $line == listening\ * ]] && break
 	done
 	if [[ $line != listening\ * ]]; then
