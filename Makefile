@@ -123,6 +123,6 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipc.fish
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
