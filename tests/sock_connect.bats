@@ -205,6 +205,17 @@ calls_of() {
 
 # --- options -----------------------------------------------------------
 
+@test "--source takes a host name alone, and refuses a port out of range" {
+	start_server echo peer echo-server
+	run --separate-stderr timeout 20 "$IPC" sock connect --source localhost \
+		-4 127.0.0.1 "$echo_PORT" <<<"named"
+	assert_success
+	assert_output "named"
+	run timeout 20 "$IPC" sock connect --source 99999 127.0.0.1 "$echo_PORT"
+	assert_usage_error
+	assert_line --index 0 --partial "--source 99999:"
+}
+
 @test "--source binds first; --opt sets an option; the trace shows both" {
 	start_server echo peer echo-server
 	run --separate-stderr timeout 20 "$IPC" sock connect --trace=json \

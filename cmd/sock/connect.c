@@ -33,16 +33,24 @@ static const struct opt connect_opts[] = {
 	OPT_STOP
 };
 
-/* "HOST:PORT", "unix:PATH", or a HOST alone, which takes any free port. */
+/*
+ * "HOST:PORT", "unix:PATH", a PORT alone, or a HOST alone, which takes any
+ * free port.  One word is a port only when it is a number: "localhost"
+ * would also pass for a service name, but as a source it means the host.
+ */
 static int
 parse_source(const struct cli *cli, int flags, struct net_addr *src)
 {
 	const char *why, *ignored;
 
-	if (net_parse_addr(o.source, NULL, flags | NET_PASSIVE, src, &why) == 0)
-		return 0;
-	if (errno == EINVAL &&
-	    net_parse_addr(o.source, "0", flags, src, &ignored) == 0)
+	if (net_parse_addr(o.source, NULL, flags | NET_PASSIVE, src, &why) == 0) {
+		if (src->host[0] != '\0' || src->family == AF_UNIX ||
+		    strspn(src->port, "0123456789") == strlen(src->port))
+			return 0;
+	} else if (errno != EINVAL) {
+		return usage_error(cli, "--source %s: %s", o.source, why);
+	}
+	if (net_parse_addr(o.source, "0", flags, src, &ignored) == 0)
 		return 0;
 	return usage_error(cli, "--source %s: %s", o.source, why);
 }
