@@ -7,3 +7,4 @@
  * `const struct applet NAME_applet`.
  */
 APPLET(sock)
+APPLET(mmap)

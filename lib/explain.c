@@ -367,6 +367,18 @@ static const struct call_note call_notes[] = {
 	S1("epoll_wait", "that many ready events were copied out"),
 	F("epoll_wait", EINTR, "a signal handler ran before anything was "
 	    "ready; wait again"),
+	/* see select(2): lib/sys_poll.c, for lib/poller_select.c */
+	S0("select", "timeout: no descriptor became ready"),
+	S1("select", "that many bits are set in the ready sets: the kernel "
+	    "overwrote the interest sets with them"),
+	F("select", EINTR, "a signal handler ran before anything was ready; "
+	    "rebuild the sets and select again"),
+	F("select", EBADF, "a set holds a closed descriptor"),
+	F("select", EINVAL, "nfds is negative or above RLIMIT_NOFILE, or the "
+	    "timeout is invalid"),
+	F("epoll_ctl", EINVAL, "EPOLLEXCLUSIVE may only be given at "
+	    "EPOLL_CTL_ADD, or the fd is the epoll fd itself"),
+	F("epoll_wait", EINVAL, "maxevents must be above zero"),
 
 	/* see fork(2), execve(2), waitpid(2), kill(2) */
 	S1("fork", "a child now runs the same program from here; fork "
@@ -394,6 +406,45 @@ static const struct call_note call_notes[] = {
 	    "reaped)"),
 	F("kill", EPERM, "no permission to signal that process"),
 
+	/* see execve(2), wait4(2), setsid(2), setpgid(2), close_range(2),
+	   posix_spawn(3), vfork(2): the calls of lib/proc.c */
+	S("execvpe", "about to replace this program, with the environment "
+	    "given; FD_CLOEXEC descriptors close on success"),
+	F("execvpe", ENOENT, "no such program in PATH (or its #! "
+	    "interpreter is missing)"),
+	F("execvpe", EACCES, "found, but not executable (mode or a noexec "
+	    "mount)"),
+	F("execvpe", ENOEXEC, "not a format the kernel can run"),
+	S1("wait4", "a child changed state and was reaped; its status and "
+	    "resource usage came back"),
+	S0("wait4", "WNOHANG: no child has changed state yet"),
+	F("wait4", ECHILD, "no such child: already reaped, or SIGCHLD is "
+	    "ignored"),
+	S("setsid", "a new session and process group, led by this process, "
+	    "with no controlling terminal"),
+	F("setsid", EPERM, "a process group leader cannot start a session"),
+	S("setpgid", "the process moved into that process group"),
+	F("setpgid", EACCES, "the child has already exec'd: its group can "
+	    "no longer be changed by the parent"),
+	F("setpgid", ESRCH, "no such child (or it was already reaped)"),
+	S("getpgid", "the process group id: who a terminal's ^C reaches"),
+	S("getsid", "the session id: the process that called setsid"),
+	F("getpgid", ESRCH, "no such process"),
+	F("getsid", ESRCH, "no such process"),
+	S("chdir", "the working directory changed"),
+	F("chdir", ENOENT, "no such directory"),
+	F("chdir", ENOTDIR, "a component of the path is not a directory"),
+	S("close_range", "every descriptor in the range is closed (or, with "
+	    "CLOSE_RANGE_CLOEXEC, will close at exec)"),
+	S("posix_spawnp", "the child runs the program: one call did fork, "
+	    "the file actions and exec"),
+	F("posix_spawnp", ENOENT, "no such program in PATH; no child is "
+	    "left behind"),
+	F("posix_spawnp", EACCES, "found, but not executable"),
+	S1("vfork", "the child ran on the parent's memory until it exec'd "
+	    "or exited; the parent resumes now"),
+	F("vfork", EAGAIN, "process limit reached (RLIMIT_NPROC)"),
+
 	/* see sigaction(2), sigprocmask(2), getrlimit(2) */
 	S("sigaction SIG_IGN SIGPIPE", "writes to a closed pipe or socket now "
 	    "fail with EPIPE instead of killing the process"),
@@ -416,6 +467,100 @@ static const struct call_note call_notes[] = {
 	F("setrlimit", EPERM, "raising the hard limit needs "
 	    "CAP_SYS_RESOURCE"),
 	F("setrlimit", EINVAL, "the soft limit is above the hard limit"),
+
+	/* lib/sys_sig.c; see sigqueue(3), pidfd_open(2), signalfd(2),
+	   sigtimedwait(2), sigsuspend(2), alarm(2), setitimer(2) */
+	S("sigqueue", "signal queued with a value: the receiver sees "
+	    "SI_QUEUE, and real-time signals queue one per send"),
+	F("sigqueue", EAGAIN, "the receiver's queue of signals is full "
+	    "(RLIMIT_SIGPENDING)"),
+	F("sigqueue", ESRCH, "no such process"),
+	F("sigqueue", EPERM, "no permission to signal that process"),
+	S("pidfd_open", "a descriptor that names this one process: it "
+	    "cannot be mistaken for a later process given the same pid"),
+	F("pidfd_open", ESRCH, "no such process"),
+	F("pidfd_open", ENOSYS, "this kernel has no pidfds (Linux 5.3 and "
+	    "later have them)"),
+	S("pidfd_send_signal", "signal sent through the pidfd: it reaches "
+	    "the process the descriptor was opened for, or none"),
+	F("pidfd_send_signal", ESRCH, "the process has exited since its "
+	    "pidfd was opened"),
+	F("pidfd_send_signal", EPERM, "no permission to signal that "
+	    "process"),
+	S("signalfd", "signals in the mask can now be read from a "
+	    "descriptor, as struct signalfd_siginfo records; they must stay "
+	    "blocked, or the default action still happens"),
+	S1("sigtimedwait", "took one pending signal from the set: no handler "
+	    "ran; the signal was received like a message"),
+	F("sigtimedwait", EAGAIN, "timeout: no signal of the set arrived"),
+	F("sigtimedwait", EINTR, "a signal outside the set ran its handler"),
+	S("sigpending", "the signals raised while blocked, waiting for "
+	    "delivery; a standard signal counts once however often it was "
+	    "sent"),
+	F("sigsuspend", EINTR, "a handler ran: sigsuspend swapped in the mask, "
+	    "slept, and always returns -1 EINTR after a handler"),
+	S0("ppoll", "timeout: nothing became ready, and no handler ran"),
+	F("ppoll", EINTR, "a handler ran while ppoll had the signal "
+	    "unblocked: checking a flag, then waiting, cannot miss it"),
+	S0("alarm 0", "no alarm was pending; any is now cancelled"),
+	S1("alarm 0", "the pending alarm is cancelled; it had this many "
+	    "seconds left"),
+	S0("alarm", "SIGALRM will arrive after that many seconds of real "
+	    "time"),
+	S1("alarm", "replaced an earlier alarm that had this many seconds "
+	    "left; SIGALRM will arrive after the new time"),
+	S("setitimer 0", "the timer is disarmed"),
+	S("setitimer interval", "the timer fires after value, then again "
+	    "every interval, until disarmed"),
+	S("setitimer", "the timer fires once, after value"),
+	F("setitimer", EINVAL, "a time is negative, or microseconds are not "
+	    "below 1000000"),
+	S("pthread_sigmask", "this thread's blocked set changed; each thread "
+	    "has its own mask, and new threads inherit their creator's"),
+
+	/* lib/sys_mem.c; see mmap(2), msync(2), mincore(2), mremap(2) */
+	S("mmap MAP_SHARED", "the file's pages are now in this process's "
+	    "memory: stores go to the page cache, and every process mapping "
+	    "the file sees them"),
+	S("mmap MAP_PRIVATE", "a copy-on-write view: the first store to a "
+	    "page copies it, and the file never changes"),
+	S("mmap MAP_SHARED|MAP_ANONYMOUS", "memory with no file behind it, "
+	    "shared with the children this process forks"),
+	F("mmap", EINVAL, "a length of 0, or an offset that is not a "
+	    "multiple of the page size"),
+	F("mmap", ENODEV, "this kind of file cannot be mapped (a pipe, a "
+	    "socket, a directory)"),
+	F("mmap", EACCES, "the fd's access mode does not allow this "
+	    "protection: MAP_SHARED with PROT_WRITE needs O_RDWR"),
+	S("munmap", "the mapping is gone; touching it now is SIGSEGV"),
+	S("msync", "dirty pages written back to the file (MS_SYNC waits for "
+	    "the disk)"),
+	S("mincore", "which pages are in memory now: a page not resident "
+	    "faults in on the first touch"),
+	S("mremap in place", "the mapping grew or shrank where it was"),
+	S("mremap moved", "the mapping moved to a new address: pointers "
+	    "into the old one are now invalid"),
+	F("mremap", ENOMEM, "no room to grow in place, and MREMAP_MAYMOVE "
+	    "was not given"),
+	S("madvise MADV_DONTNEED", "the pages are dropped from this mapping: "
+	    "the next touch faults them in again"),
+	S("madvise MADV_WILLNEED", "the kernel starts reading the pages in "
+	    "ahead of use"),
+	S("madvise", "a hint about the access pattern; it changes read-ahead, "
+	    "not what the program sees"),
+	S("ftruncate", "the file's size changed: pages past the new end no "
+	    "longer exist, and touching them through a mapping is SIGBUS"),
+	F("ftruncate", EINVAL, "the fd is not open for writing, or is not a "
+	    "regular file or shared memory object"),
+	S("fstat", "read the file's type and size"),
+	S("shm_open O_CREAT", "a named shared memory object under /dev/shm: "
+	    "it starts with size 0 and lives until shm_unlink"),
+	S("shm_open", "opened a named shared memory object under /dev/shm"),
+	F("shm_open", EEXIST, "an object of that name exists (O_EXCL)"),
+	F("shm_open", ENOENT, "no shared memory object of that name"),
+	S("shm_unlink", "the name is gone; mappings made before stay valid "
+	    "until unmapped"),
+	F("shm_unlink", ENOENT, "no shared memory object of that name"),
 };
 
 /* see errno(3); the meaning of an errno whatever the call. */

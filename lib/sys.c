@@ -176,17 +176,32 @@ static const struct {
 	{ "write", 1, 0 }, { "close", 0, 0 }, { "pipe2", 0, 0 },
 	{ "dup", 0, 0 }, { "dup2", 0, 0 }, { "dup3", 0, 0 }, { "fcntl", 0, 0 },
 	{ "ioctl", 0, 0 }, { "unlink", 0, 0 }, { "mkdir", 0, 0 },
-	{ "poll", 0, 0 },
+	{ "poll", 0, 0 }, { "select", 0, 0 },
 	{ "epoll_create1", 0, 0 }, { "epoll_ctl", 0, 0 },
 	{ "epoll_wait", 0, 0 }, { "fork", 0, 0 }, { "execvp", 0, 0 },
 	{ "waitpid", 0, 0 }, { "kill", 0, 0 }, { "sigaction", 0, 0 },
 	{ "sigprocmask", 0, 0 }, { "getrlimit", 0, 0 }, { "setrlimit", 0, 0 },
+	{ "mmap", 0, 0 }, { "munmap", 0, 0 }, { "msync", 0, 0 },
+	{ "mincore", 0, 0 }, { "mremap", 0, 0 }, { "madvise", 0, 0 },
+	{ "ftruncate", 0, 0 }, { "fstat", 0, 0 }, { "shm_open", 0, 0 },
+	{ "shm_unlink", 0, 0 },
+	{ "execvpe", 0, 0 }, { "wait4", 0, 0 }, { "setsid", 0, 0 },
+	{ "setpgid", 0, 0 }, { "getpgid", 0, 0 }, { "getsid", 0, 0 },
+	{ "chdir", 0, 0 }, { "close_range", 0, 0 }, { "posix_spawnp", 0, 0 },
+	{ "vfork", 0, 0 },
+	{ "sigqueue", 0, 0 }, { "pidfd_open", 0, 0 },
+	{ "pidfd_send_signal", 0, 0 }, { "signalfd", 0, 0 },
+	{ "sigtimedwait", 0, 0 }, { "sigpending", 0, 0 },
+	{ "sigsuspend", 0, 0 }, { "ppoll", 0, 0 }, { "setitimer", 0, 0 },
+	{ "pthread_sigmask", 0, 0 },
+	{ "SSL_connect", 0, 0 }, { "SSL_accept", 0, 0 }, { "SSL_read", 0, 0 },
+	{ "SSL_write", 0, 0 }, { "SSL_shutdown", 0, 0 },
 };
 
 enum fault_kind { FAULT_ERRNO, FAULT_EAI, FAULT_SHORT };
 
 struct fault {
-	char call[16];
+	char call[24];		/* the longest name: "pidfd_send_signal" */
 	enum fault_kind kind;
 	int value;		/* the errno, or the EAI_ code */
 	unsigned long nth;	/* fail only the nth call; 0: every call */

@@ -25,8 +25,10 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -99,6 +101,9 @@ int sys_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int sys_epoll_create1(int flags);
 int sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout);
+/* lib/sys_poll.c - select(2); the fd_set and timeval of <sys/select.h>. */
+int sys_select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+	       struct timeval *timeout);
 
 /* lib/sys_proc.c - processes, signals, limits: see fork(2), sigaction(2) ... */
 pid_t sys_fork(void);
@@ -109,5 +114,83 @@ int sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 int sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int sys_getrlimit(int resource, struct rlimit *rl);
 int sys_setrlimit(int resource, const struct rlimit *rl);
+
+/* lib/sys_mem.c - mappings and shared memory: see mmap(2), shm_open(3) ... */
+struct stat;
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int sys_munmap(void *addr, size_t len);
+int sys_msync(void *addr, size_t len, int flags);
+int sys_mincore(void *addr, size_t len, unsigned char *vec);
+void *sys_mremap(void *old, size_t old_len, size_t new_len, int flags);
+int sys_madvise(void *addr, size_t len, int advice);
+int sys_ftruncate(int fd, off_t len);
+int sys_fstat(int fd, struct stat *st);
+int sys_shm_open(const char *name, int flags, mode_t mode);
+int sys_shm_unlink(const char *name);
+
+
+/* lib/sys_proc.c - spawning, for lib/proc.c: see execve(2), wait4(2) ... */
+int sys_execvpe(const char *file, char *const argv[], char *const envp[]);
+pid_t sys_wait4(pid_t pid, int *status, int options, struct rusage *ru);
+pid_t sys_setsid(void);
+int sys_setpgid(pid_t pid, pid_t pgid);
+pid_t sys_getpgid(pid_t pid);
+pid_t sys_getsid(pid_t pid);
+int sys_chdir(const char *path);
+int sys_close_range(unsigned first, unsigned last, int flags);
+/* Returns 0 or an error number, as posix_spawn(3) does; errno untouched. */
+int sys_posix_spawnp(pid_t *pid, const char *file,
+		     const posix_spawn_file_actions_t *fa,
+		     const posix_spawnattr_t *attr, char *const argv[],
+		     char *const envp[]);
+
+/*
+ * vfork(2) cannot be wrapped in a function: the child borrows the parent's
+ * stack, and returning from the wrapper in the child would wreck the frame
+ * the parent returns into.  So the wrapper is a macro around the call
+ * itself: sys_vfork_enter() traces and honours --inject in the parent
+ * (0, or -1 with errno set), and sys_vfork_leave() traces the result once
+ * the parent resumes.  The child runs neither.  Use it as a statement:
+ * SYS_VFORK(pid);
+ */
+int sys_vfork_enter(void);
+pid_t sys_vfork_leave(pid_t ret, int err);
+#define SYS_VFORK(pid)							\
+	do {								\
+		if (sys_vfork_enter() < 0)				\
+			(pid) = -1;					\
+		else if (((pid) = vfork()) != 0)			\
+			(pid) = sys_vfork_leave((pid), errno);		\
+	} while (0)
+
+/* lib/sys_sig.c - signals: see sigqueue(3), signalfd(2), setitimer(2) ... */
+struct itimerval;	/* see <sys/time.h> */
+int sys_sigqueue(pid_t pid, int sig, const union sigval value);
+int sys_pidfd_open(pid_t pid, unsigned int flags);
+int sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info,
+			  unsigned int flags);
+int sys_signalfd(int fd, const sigset_t *mask, int flags);
+int sys_sigtimedwait(const sigset_t *set, siginfo_t *info,
+		     const struct timespec *timeout);
+int sys_sigpending(sigset_t *set);
+int sys_sigsuspend(const sigset_t *mask);
+int sys_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+	      const sigset_t *mask);
+unsigned int sys_alarm(unsigned int seconds);
+int sys_setitimer(int which, const struct itimerval *new,
+		  struct itimerval *old);
+/* Returns an error number, as pthread_sigmask(3) does. */
+int sys_pthread_sigmask(int how, const sigset_t *set, sigset_t *old);
+
+/* lib/sys_tls.c - OpenSSL's I/O calls, traced with their SSL_get_error(3)
+   code; see SSL_connect(3), SSL_read(3), SSL_shutdown(3). */
+typedef struct ssl_st SSL;
+int sys_SSL_connect(SSL *ssl);
+int sys_SSL_accept(SSL *ssl);
+int sys_SSL_read(SSL *ssl, void *buf, int num);
+int sys_SSL_write(SSL *ssl, const void *buf, int num);
+int sys_SSL_shutdown(SSL *ssl);
+/* SSL_get_error(3), and SSL_ERROR_SYSCALL after an injected failure. */
+int sys_SSL_get_error(const SSL *ssl, int ret);
 
 #endif
