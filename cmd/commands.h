@@ -8,3 +8,4 @@
  */
 APPLET(sock)
 APPLET(mmap)
+APPLET(poll)

@@ -1,15 +1,19 @@
 /*
- * sys_poll.c - the traced wrappers for readiness: poll(2) and epoll(7); see
- * sys.h for the calls and sys_impl.h for the shape every wrapper has.
+ * sys_poll.c - the traced wrappers for readiness: select(2), poll(2) and
+ * epoll(7); see sys.h for the calls and sys_impl.h for the shape every
+ * wrapper has.
  *
- * Interest and ready sets are recorded as "3:POLLIN 4:POLLIN|POLLOUT" and
- * "EPOLLIN EPOLLOUT|EPOLLHUP".
+ * Interest and ready sets are recorded as "3:POLLIN 4:POLLIN|POLLOUT",
+ * "3:EPOLLIN 5:EPOLLOUT|EPOLLHUP" and, for select, as the fds of each set:
+ * "3 4 7".  epoll_wait names each fd by data.fd, where this project's
+ * callers (lib/poller_epoll.c) keep it.
  */
 #include "sys_impl.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 
 static const struct sym poll_events[] = {
 	SYM(POLLIN), SYM(POLLPRI), SYM(POLLOUT), SYM(POLLRDHUP), SYM(POLLERR),
@@ -50,7 +54,7 @@ pollfds_str(const struct pollfd *fds, nfds_t n, int ready, char *buf,
 	return buf;
 }
 
-/* "EPOLLIN EPOLLOUT|EPOLLHUP": the events epoll_wait reported. */
+/* "3:EPOLLIN 5:EPOLLOUT|EPOLLHUP": the fds and events epoll_wait reported. */
 static const char *
 epoll_ready_str(const struct epoll_event *evs, int n, char *buf,
     size_t size)
@@ -61,12 +65,64 @@ epoll_ready_str(const struct epoll_event *evs, int n, char *buf,
 
 	sb_init(&b, buf, size);
 	for (i = 0; i < n; i++)
-		sb_printf(&b, "%s%s", i > 0 ? " " : "",
+		sb_printf(&b, "%s%d:%s", i > 0 ? " " : "", evs[i].data.fd,
 		    flag_names(epoll_events, evs[i].events, ev, sizeof(ev)));
 	return buf;
 }
 
-/* ---- readiness: see poll(2), epoll(7) ---- */
+/* "3 4 7": the fds below nfds in set, or "-" for an empty or NULL set. */
+static const char *
+fdset_str(const fd_set *set, int nfds, char *buf, size_t size)
+{
+	struct sbuf b;
+	int fd;
+
+	sb_init(&b, buf, size);
+	for (fd = 0; set != NULL && fd < nfds && fd < FD_SETSIZE; fd++)
+		if (FD_ISSET(fd, set))
+			sb_printf(&b, "%s%d", b.len > 0 ? " " : "", fd);
+	if (b.len == 0)
+		sb_printf(&b, "-");
+	return buf;
+}
+
+/* ---- readiness: see select(2), poll(2), epoll(7) ---- */
+
+/*
+ * select(2) overwrites its sets with the ready ones, so the interest sets
+ * are recorded before the call and the ready sets after it.
+ */
+int
+sys_select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+    struct timeval *timeout)
+{
+	char buf[256];
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return select(nfds, rfds, wfds, efds, timeout);
+	rec_start(&r, "select", -1);
+	rec_int(&r, "nfds", nfds);
+	rec_int(&r, "timeout_ms", timeout == NULL ? -1 :
+	    (long long)timeout->tv_sec * 1000 + timeout->tv_usec / 1000);
+	rec_str(&r, "read", fdset_str(rfds, nfds, buf, sizeof(buf)));
+	rec_str(&r, "write", fdset_str(wfds, nfds, buf, sizeof(buf)));
+	if (efds != NULL)
+		rec_str(&r, "except", fdset_str(efds, nfds, buf, sizeof(buf)));
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = select(nfds, rfds, wfds, efds, timeout);
+	r.err = errno;
+	if (ret > 0) {
+		rec_str(&r, "ready_read", fdset_str(rfds, nfds, buf,
+		    sizeof(buf)));
+		rec_str(&r, "ready_write", fdset_str(wfds, nfds, buf,
+		    sizeof(buf)));
+	}
+	rec_end(&r, ret);
+	return ret;
+}
 
 int
 sys_poll(struct pollfd *fds, nfds_t nfds, int timeout)

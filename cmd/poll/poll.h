@@ -1,0 +1,28 @@
+/*
+ * poll.h - the verbs of `ipc poll`, one file each in cmd/poll/, and what
+ * the demos share.
+ */
+#ifndef IPC_POLL_H
+#define IPC_POLL_H
+
+#include <stddef.h>
+
+#include "ipc.h"
+#include "poller.h"
+
+extern const struct verb poll_demo_verb, poll_compare_verb, poll_limits_verb;
+
+/*
+ * A listening TCP or Unix socket on addr (NULL: 127.0.0.1 on a free
+ * port), non-blocking and CLOEXEC, its address in name.  Returns 0 with
+ * *fdp set, or reports the failure and returns its exit status.
+ */
+int poll_listen(const struct cli *cli, const char *addr, int *fdp,
+		char *name, size_t size);
+
+/* Each demo; return an exit status (sysexits). */
+int poll_demo_watch(const struct cli *cli, const struct poller_ops *ops);
+int poll_demo_edge(const struct cli *cli, int json);
+int poll_demo_selectors(const struct cli *cli, const char *serve);
+
+#endif
