@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock help completion manpage demo "
+	local applets="sock mmap poll help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -35,6 +35,8 @@ _ipc()
 	if [[ -z $verb ]]; then
 		case $applet in
 		sock) COMPREPLY=($(compgen -W "connect listen serve send recv pair fdpass resolve options families netlink sniff --help" -- "$cur")) ;;
+		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
+		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -66,6 +68,21 @@ _ipc()
 	sock/sniff/--timeout) return ;;
 	sock/sniff/--port) return ;;
 	sock/sniff/--proto) COMPREPLY=($(compgen -W "tcp udp" -- "$cur")); return ;;
+	mmap/map/--write) return ;;
+	mmap/map/--read) return ;;
+	mmap/map/--find) return ;;
+	mmap/map/--resize) return ;;
+	mmap/map/--madvise) COMPREPLY=($(compgen -W "normal random sequential willneed dontneed" -- "$cur")); return ;;
+	mmap/share/--count) return ;;
+	mmap/shm/--size) return ;;
+	mmap/shm/--offset) return ;;
+	mmap/shm/--length) return ;;
+	mmap/sigbus/--keep) return ;;
+	mmap/sigbus/--touch) return ;;
+	poll/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	poll/compare/--fds) return ;;
+	poll/compare/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
+	poll/compare/--time) return ;;
 	esac
 
 	case $applet/$verb in
@@ -81,6 +98,13 @@ _ipc()
 	sock/families) opts="--json " ;;
 	sock/netlink) opts="--json " ;;
 	sock/sniff) opts="--count --timeout --port --proto --hex --json "; words="$(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")" ;;
+	mmap/map) opts="--write --private --read --find --resize --madvise "; words="$(compgen -f -- "$cur")" ;;
+	mmap/share) opts="--count --private " ;;
+	mmap/shm) opts="--size --hold --offset --length --json "; words="create write read unlink list" ;;
+	mmap/sigbus) opts="--keep --touch " ;;
+	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
+	poll/compare) opts="--fds --backend --time --json " ;;
+	poll/limits) opts="--json " ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -92,4 +116,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock
+complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll
