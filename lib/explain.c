@@ -441,6 +441,10 @@ static const struct call_note call_notes[] = {
 	F("posix_spawnp", ENOENT, "no such program in PATH; no child is "
 	    "left behind"),
 	F("posix_spawnp", EACCES, "found, but not executable"),
+	S("readlink", "where the link points; under /proc/PID/fd, what the "
+	    "descriptor is open on (pipe:[INODE] names one pipe)"),
+	F("readlink", ENOENT, "no such link: under /proc/PID/fd, the "
+	    "descriptor or the process is gone"),
 	S1("vfork", "the child ran on the parent's memory until it exec'd "
 	    "or exited; the parent resumes now"),
 	F("vfork", EAGAIN, "process limit reached (RLIMIT_NPROC)"),
@@ -453,8 +457,10 @@ static const struct call_note call_notes[] = {
 	S("sigaction SIG_IGN", "the signal will be discarded on arrival"),
 	S("sigaction SIG_DFL", "the default action is back (for most "
 	    "signals: terminate)"),
-	S("sigaction handler", "the handler will run when the signal arrives "
-	    "(SA_RESTART restarts interrupted calls)"),
+	S("sigaction handler SA_RESTART", "the handler will run when the "
+	    "signal arrives; slow calls it interrupts are restarted"),
+	S("sigaction handler", "the handler will run when the signal arrives; "
+	    "slow calls it interrupts fail with EINTR (no SA_RESTART)"),
 	S("sigaction", "read the signal's disposition"),
 	F("sigaction", EINVAL, "SIGKILL and SIGSTOP cannot be caught or "
 	    "ignored"),

@@ -188,7 +188,7 @@ static const struct {
 	{ "execvpe", 0, 0 }, { "wait4", 0, 0 }, { "setsid", 0, 0 },
 	{ "setpgid", 0, 0 }, { "getpgid", 0, 0 }, { "getsid", 0, 0 },
 	{ "chdir", 0, 0 }, { "close_range", 0, 0 }, { "posix_spawnp", 0, 0 },
-	{ "vfork", 0, 0 },
+	{ "vfork", 0, 0 }, { "readlink", 0, 0 },
 	{ "sigqueue", 0, 0 }, { "pidfd_open", 0, 0 },
 	{ "pidfd_send_signal", 0, 0 }, { "signalfd", 0, 0 },
 	{ "sigtimedwait", 0, 0 }, { "sigpending", 0, 0 },

@@ -138,6 +138,8 @@ pid_t sys_getpgid(pid_t pid);
 pid_t sys_getsid(pid_t pid);
 int sys_chdir(const char *path);
 int sys_close_range(unsigned first, unsigned last, int flags);
+/* lib/sys_proc.c - readlink(2), for what /proc/PID/fd/N points at. */
+ssize_t sys_readlink(const char *path, char *buf, size_t size);
 /* Returns 0 or an error number, as posix_spawn(3) does; errno untouched. */
 int sys_posix_spawnp(pid_t *pid, const char *file,
 		     const posix_spawn_file_actions_t *fa,

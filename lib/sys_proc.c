@@ -1,8 +1,10 @@
 /*
  * sys_proc.c - the traced wrappers for processes, signals and resource
  * limits: fork, execvp, waitpid, kill, sigaction, sigprocmask, getrlimit,
- * setrlimit; see sys.h for the calls and sys_impl.h for the shape every
- * wrapper has.
+ * setrlimit, and for spawning execvpe, wait4, setsid, setpgid, getpgid,
+ * getsid, chdir, close_range, posix_spawnp, vfork, and readlink (for
+ * /proc/PID/fd); see sys.h for the calls and sys_impl.h for the shape
+ * every wrapper has.
  *
  * Signals are recorded by name ("SIGTERM", "SIGRTMIN+2"), wait statuses
  * as "exited 3" or "killed by SIGKILL (core dumped)".
@@ -11,7 +13,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,8 +217,10 @@ sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (act != NULL) {
 		rec_str(&r, "handler", disposition(act));
 		rec_flags(&r, "flags", (unsigned long)act->sa_flags, sa_flags);
-		snprintf(r.qual, sizeof(r.qual), "%s %s", disposition(act),
-		    name);
+		/* "handler SA_RESTART SIGINT": restarting is the question. */
+		snprintf(r.qual, sizeof(r.qual), "%s%s %.16s", disposition(act),
+		    strcmp(disposition(act), "handler") == 0 &&
+		    (act->sa_flags & SA_RESTART) ? " SA_RESTART" : "", name);
 	}
 	if (rec_injected(&r))
 		return rec_fail(&r);
@@ -290,6 +296,266 @@ sys_setrlimit(int resource, const struct rlimit *rl)
 		return rec_fail(&r);
 	ret = setrlimit(resource, rl);
 	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* ---- spawning: see execve(2), wait4(2), posix_spawn(3), vfork(2) ---- */
+
+/*
+ * Like sys_execvp, with the environment given: see execvpe(3).  The event
+ * comes first, since a successful exec never returns.
+ */
+int
+sys_execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return execvpe(file, argv, envp);
+	rec_start(&r, "execvpe", -1);
+	rec_str(&r, "file", file);
+	rec_argv(&r, "argv", argv);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	rec_end(&r, 0);
+	ret = execvpe(file, argv, envp);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* waitpid(2) plus the child's resource usage: see wait4(2). */
+pid_t
+sys_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	char buf[64];
+	struct rec r;
+	pid_t ret;
+
+	if (!sys_watch)
+		return wait4(pid, status, options, ru);
+	rec_start(&r, "wait4", -1);
+	rec_int(&r, "pid", pid);
+	rec_flags(&r, "options", (unsigned long)options, wait_options);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = wait4(pid, status, options, ru);
+	r.err = errno;
+	if (ret > 0 && status != NULL)
+		rec_str(&r, "status", status_str(*status, buf, sizeof(buf)));
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* See setsid(2); returns the new session id, or -1 with errno set. */
+pid_t
+sys_setsid(void)
+{
+	struct rec r;
+	pid_t ret;
+
+	if (!sys_watch)
+		return setsid();
+	rec_start(&r, "setsid", -1);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = setsid();
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* See setpgid(2). */
+int
+sys_setpgid(pid_t pid, pid_t pgid)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return setpgid(pid, pgid);
+	rec_start(&r, "setpgid", -1);
+	rec_int(&r, "pid", pid);
+	rec_int(&r, "pgid", pgid);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = setpgid(pid, pgid);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* See getpgid(2). */
+pid_t
+sys_getpgid(pid_t pid)
+{
+	struct rec r;
+	pid_t ret;
+
+	if (!sys_watch)
+		return getpgid(pid);
+	rec_start(&r, "getpgid", -1);
+	rec_int(&r, "pid", pid);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = getpgid(pid);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* See getsid(2). */
+pid_t
+sys_getsid(pid_t pid)
+{
+	struct rec r;
+	pid_t ret;
+
+	if (!sys_watch)
+		return getsid(pid);
+	rec_start(&r, "getsid", -1);
+	rec_int(&r, "pid", pid);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = getsid(pid);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* See chdir(2). */
+int
+sys_chdir(const char *path)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return chdir(path);
+	rec_start(&r, "chdir", -1);
+	rec_str(&r, "path", path);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = chdir(path);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+static const struct sym close_range_flags[] = {
+	SYM(CLOSE_RANGE_CLOEXEC), SYM(CLOSE_RANGE_UNSHARE), SYM_END
+};
+
+/* See close_range(2); last ~0U means "every fd from first on". */
+int
+sys_close_range(unsigned first, unsigned last, int flags)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return close_range(first, last, flags);
+	rec_start(&r, "close_range", -1);
+	rec_int(&r, "first", first);
+	if (last == ~0U)
+		rec_str(&r, "last", "~0U");
+	else
+		rec_int(&r, "last", last);
+	rec_flags(&r, "flags", (unsigned long)flags, close_range_flags);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = close_range(first, last, flags);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/*
+ * See posix_spawn(3).  Unlike a system call it returns an error number
+ * (0 on success) and leaves errno alone; the event shows a failure as
+ * ret -1 with that errno, and a success as the child's pid.  glibc runs
+ * the child on its own stack in the parent's memory (clone(2) with
+ * CLONE_VM|CLONE_VFORK), so an exec failure comes back here too.
+ */
+int
+sys_posix_spawnp(pid_t *pid, const char *file,
+    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+    char *const argv[], char *const envp[])
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return posix_spawnp(pid, file, fa, attr, argv, envp);
+	rec_start(&r, "posix_spawnp", -1);
+	rec_str(&r, "file", file);
+	rec_argv(&r, "argv", argv);
+	if (rec_injected(&r)) {
+		rec_fail(&r);
+		return r.fault;
+	}
+	ret = posix_spawnp(pid, file, fa, attr, argv, envp);
+	r.err = ret;
+	rec_end(&r, ret == 0 ? *pid : -1);
+	return ret;
+}
+
+/*
+ * See readlink(2); used on /proc/PID/fd/N ("pipe:[1234]") to see what a
+ * process holds.  The link is not NUL-terminated: ret is its length.
+ */
+ssize_t
+sys_readlink(const char *path, char *buf, size_t size)
+{
+	struct rec r;
+	ssize_t ret;
+
+	if (!sys_watch)
+		return readlink(path, buf, size);
+	rec_start(&r, "readlink", -1);
+	rec_str(&r, "path", path);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = readlink(path, buf, size);
+	r.err = errno;
+	if (ret >= 0 && (size_t)ret < size) {
+		char link[256];
+
+		snprintf(link, sizeof(link), "%.*s", (int)ret, buf);
+		rec_str(&r, "link", link);
+	}
+	rec_end(&r, ret);
+	return ret;
+}
+
+/*
+ * The two halves of SYS_VFORK (see sys.h): vfork(2) cannot live inside a
+ * wrapper function, so the parent traces the call before and after it.
+ */
+int
+sys_vfork_enter(void)
+{
+	struct rec r;
+
+	if (!sys_watch)
+		return 0;
+	rec_start(&r, "vfork", -1);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	return 0;
+}
+
+pid_t
+sys_vfork_leave(pid_t ret, int err)
+{
+	struct rec r;
+
+	if (!sys_watch)
+		return ret;
+	rec_start(&r, "vfork", -1);
+	r.err = err;
 	rec_end(&r, ret);
 	return ret;
 }
