@@ -9,3 +9,4 @@
 APPLET(sock)
 APPLET(mmap)
 APPLET(poll)
+APPLET(spawn)
