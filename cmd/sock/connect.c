@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "net.h"
-#include "relay.h"
+#include "python.h"
+#include "relay/relay.h"
 #include "sock.h"
 #include "sys.h"
 

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 
 #include "net.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "sock.h"
 #include "sys.h"
 

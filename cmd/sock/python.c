@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #include "ipc.h"
-#include "relay.h"
+#include "python.h"
 
 /* A Python literal: "text" or b"bytes", escaped so any byte survives. */
 static void

@@ -15,7 +15,7 @@
 #include <readline/readline.h>
 
 #include "out.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "sys.h"
 
 #define HISTORY_MAX	1000	/* lines kept in the history file */

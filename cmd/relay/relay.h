@@ -1,12 +1,19 @@
 /*
- * relay.h - what `ipc sock connect` and `ipc sock listen` share: the
- * options they both take, --opt, SIGINT and SIGTERM caught through a
- * self-pipe (relay_setup.c), the relay that copies stdin to a socket and
- * the socket to stdout (relay.c) with readline line editing when stdin is
- * a terminal (relay_term.c), and the --python generator (python.c).
+ * relay.h - what `ipc sock connect`, `ipc sock listen` and `ipc tls
+ * connect` share: the options they take, --opt, SIGINT and SIGTERM caught
+ * through a self-pipe (relay_setup.c), the relay that copies stdin to a
+ * connection and the connection to stdout (relay.c) with readline line
+ * editing when stdin is a terminal (relay_term.c).
+ *
+ * The relay moves bytes through a transport (struct relay_io): a plain
+ * socket (relay_socket_io, the default) or a TLS connection
+ * (cmd/tls/transport.c).  The transport says which poll(2) events it
+ * needs right now, because TLS may have to write to make a read progress
+ * (SSL_ERROR_WANT_WRITE) and may hold decrypted bytes poll cannot see
+ * (SSL_pending).
  */
-#ifndef IPC_SOCK_RELAY_H
-#define IPC_SOCK_RELAY_H
+#ifndef IPC_RELAY_H
+#define IPC_RELAY_H
 
 #include <limits.h>
 #include <stdio.h>
@@ -85,13 +92,44 @@ int relay_signal_fd(void);
  */
 int relay_wait_readable(int fd, double timeout);
 
-/* One socket to relay with stdio. */
+struct relay_sock;
+
+/*
+ * A transport: how bytes get into and out of the connection.  Every
+ * function returns like the call it stands for: recv and send give a count
+ * (recv 0 is the end of the stream) or -1 with errno set, EAGAIN meaning
+ * "call again when poll reports what events() asks for".
+ */
+struct relay_io {
+	/* The names of the calls, for messages: "recv", "SSL_read". */
+	const char *recv_call, *send_call;
+	/* from/fromlen: the sender of a datagram (reply mode), or NULL. */
+	ssize_t (*recv)(const struct relay_sock *s, void *buf, size_t n,
+			struct sockaddr_storage *from, socklen_t *fromlen);
+	/* to: where a datagram goes (reply mode), or NULL. */
+	ssize_t (*send)(const struct relay_sock *s, const void *buf, size_t n,
+			const struct sockaddr_storage *to, socklen_t tolen);
+	/* The end of our data: FIN for TCP, close_notify then FIN for TLS. */
+	int (*shut_wr)(const struct relay_sock *s);
+	/* Bytes already received and decoded that poll(2) cannot report. */
+	size_t (*pending)(const struct relay_sock *s);
+	/* The poll(2) events the fd needs so that recv (want POLLIN) and
+	   send (want POLLOUT) can make progress. */
+	short (*events)(const struct relay_sock *s, short want);
+};
+
+/* The plain socket: recv(2), send(2), shutdown(2), as they are. */
+extern const struct relay_io relay_socket_io;
+
+/* One connection to relay with stdio. */
 struct relay_sock {
 	int fd;
 	int type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
 	int reply;		/* unconnected datagrams: answer the last
 				   sender */
 	const char *name;	/* the peer (or our address), for messages */
+	const struct relay_io *io;	/* NULL: relay_socket_io */
+	void *ctx;		/* the transport's own state (an SSL *) */
 };
 
 /*
@@ -130,19 +168,5 @@ void relay_term_stop(struct relay_term *t);
 /* Around other output: take the prompt line away, then put it back. */
 void relay_term_hide(struct relay_term *t);
 void relay_term_show(struct relay_term *t);
-
-/* What `connect --python` needs to know (python.c). */
-struct python_prog {
-	const struct net_addr *addr;	/* the target */
-	const struct net_addr *source;	/* --source, or NULL */
-	const struct relay_cfg *cfg;
-	double timeout;			/* --timeout, 0 for none */
-};
-
-/*
- * Print a Python 3 program that does what connect would.  Returns 0, or a
- * usage error's exit status when an --opt value has no Python form.
- */
-int python_print(const struct cli *cli, FILE *f, const struct python_prog *p);
 
 #endif

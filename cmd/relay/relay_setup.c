@@ -13,7 +13,7 @@
 
 #include "clock.h"
 #include "ipc.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "sys.h"
 
 /* ---- options ----------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
- * relay.c - the heart of `ipc sock connect` and `ipc sock listen`: copy
- * stdin to a socket and the socket to stdout, both ways at once, with one
- * poll(2) loop and two bounded buffers.
+ * relay.c - the heart of `ipc sock connect`, `ipc sock listen` and `ipc
+ * tls connect`: copy stdin to a connection and the connection to stdout,
+ * both ways at once, with one poll(2) loop and two bounded buffers.
  *
  * Flow control is the poll set itself.  stdin is watched only while the
  * outgoing buffer has room, the socket for reading only while the incoming
@@ -17,6 +17,11 @@
  *
  * When stdin is a terminal, readline edits the lines (relay_term.c)
  * inside this same loop, so what arrives prints while a line is typed.
+ *
+ * The connection is reached through a transport (struct relay_io in
+ * relay.h).  The plain socket below is one; TLS is another.  The loop asks
+ * the transport which poll events it needs, and asks it for bytes it holds
+ * already, since poll(2) only knows about the socket underneath.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,7 +31,7 @@
 
 #include "clock.h"
 #include "ipc.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "sys.h"
 
 #define BUF_SIZE	65536	/* bytes held each way, at most */
@@ -42,15 +47,69 @@ struct buf {
 	char data[BUF_SIZE];
 };
 
+/* ---- the plain-socket transport ---------------------------------------- */
+
+static ssize_t
+socket_recv(const struct relay_sock *s, void *buf, size_t n,
+	    struct sockaddr_storage *from, socklen_t *fromlen)
+{
+	/* MSG_TRUNC makes recv return a datagram's real size; see recv(2). */
+	if (s->type != SOCK_STREAM)
+		return sys_recvfrom(s->fd, buf, n, MSG_TRUNC,
+				    (struct sockaddr *)from, fromlen);
+	return sys_recv(s->fd, buf, n, 0);
+}
+
+static ssize_t
+socket_send(const struct relay_sock *s, const void *buf, size_t n,
+	    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	/* MSG_NOSIGNAL: a closed peer gives EPIPE, not SIGPIPE; see send(2). */
+	if (to != NULL)
+		return sys_sendto(s->fd, buf, n, MSG_NOSIGNAL,
+				  (const struct sockaddr *)to, tolen);
+	return sys_send(s->fd, buf, n, MSG_NOSIGNAL);
+}
+
+static int
+socket_shut_wr(const struct relay_sock *s)
+{
+	return sys_shutdown(s->fd, SHUT_WR);
+}
+
+static size_t
+socket_pending(const struct relay_sock *s)
+{
+	return 0;
+}
+
+/* A socket needs what the caller wants: POLLIN to read, POLLOUT to write. */
+static short
+socket_events(const struct relay_sock *s, short want)
+{
+	return want;
+}
+
+const struct relay_io relay_socket_io = {
+	.recv_call = "recv", .send_call = "send",
+	.recv = socket_recv, .send = socket_send, .shut_wr = socket_shut_wr,
+	.pending = socket_pending, .events = socket_events,
+};
+
+/* ---- the relay ---------------------------------------------------------- */
+
 struct relay {
 	const struct cli *cli;
 	const struct relay_sock *s;
+	const struct relay_io *io;	/* s->io, or the plain socket */
 	const struct relay_cfg *cfg;
 	int msgs;		/* boundaries kept: datagrams or records */
 	int connless;		/* datagrams: no EOF, no shutdown */
 	int interactive;	/* stdin is a terminal */
 	int reading;		/* stdin is to be read at all */
 	int stdin_eof, sock_eof, wr_shut;
+	short recv_ev, send_ev;	/* what the transport polls for, this turn */
+	int held;		/* the transport holds bytes poll cannot see */
 	long long t0, last;	/* start, last traffic (CLOCK_MONOTONIC ns) */
 	long long eof_at;	/* when stdin ended */
 	uint64_t off_in, off_out;	/* hexdump offsets */
@@ -215,15 +274,10 @@ send_sock(struct relay *r)
 	size_t len = sendable(r);
 	ssize_t n;
 
-	/* MSG_NOSIGNAL: a closed peer gives EPIPE, not SIGPIPE; see send(2). */
-	if (r->s->reply)
-		n = sys_sendto(r->s->fd, p, len, MSG_NOSIGNAL,
-			       (struct sockaddr *)&r->to, r->tolen);
-	else
-		n = sys_send(r->s->fd, p, len, MSG_NOSIGNAL);
+	n = r->io->send(r->s, p, len, r->s->reply ? &r->to : NULL, r->tolen);
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN || errno == ENOBUFS ?
-		       0 : session_fail(r, r->s->name, "send", errno);
+		       0 : session_fail(r, r->s->name, r->io->send_call, errno);
 	r->last = clock_now_ns();
 	if (r->cfg->hex) {
 		relay_term_hide(&r->term);
@@ -265,16 +319,11 @@ recv_sock(struct relay *r)
 	char *p = r->in.data + r->in.end;
 	ssize_t n;
 
-	/* MSG_TRUNC makes recv return a datagram's real size; see recv(2). */
-	if (r->msgs)
-		n = sys_recvfrom(r->s->fd, p, room, MSG_TRUNC,
-				 r->s->reply ? (struct sockaddr *)&from : NULL,
-				 r->s->reply ? &fromlen : NULL);
-	else
-		n = sys_recv(r->s->fd, p, room, 0);
+	n = r->io->recv(r->s, p, room, r->s->reply ? &from : NULL,
+			r->s->reply ? &fromlen : NULL);
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 :
-		       session_fail(r, r->s->name, "recv", errno);
+		       session_fail(r, r->s->name, r->io->recv_call, errno);
 	/* 0 is EOF on a stream, but only an empty datagram on UDP. */
 	if (n == 0 && !r->connless) {
 		r->sock_eof = 1;
@@ -326,15 +375,19 @@ write_stdout(struct relay *r)
 	return 0;
 }
 
-/* stdin ended and everything is sent: tell a stream peer (FIN). */
+/*
+ * stdin ended and everything is sent: tell a stream peer (FIN, after
+ * close_notify on TLS).  EAGAIN: the transport needs another turn.
+ */
 static int
 shut_if_done(struct relay *r)
 {
 	if (r->connless || r->wr_shut || !r->stdin_eof ||
 	    r->term.line != NULL || buf_len(&r->out) > 0)
 		return 0;
-	if (sys_shutdown(r->s->fd, SHUT_WR) < 0)
-		return session_fail(r, r->s->name, "shutdown", errno);
+	if (r->io->shut_wr(r->s) < 0)
+		return errno == EAGAIN ? 0 :
+		       session_fail(r, r->s->name, "shutdown", errno);
 	r->wr_shut = 1;
 	return 0;
 }
@@ -385,8 +438,13 @@ watch(struct relay *r, struct pollfd *pfd)
 		      (r->term.on || buf_room(&r->out) >= 2);
 	int want_recv = !r->cfg->send_only && !r->sock_eof &&
 			(r->msgs ? buf_len(&r->in) == 0 : buf_room(&r->in) > 0);
-	short ev = (short)((want_recv ? POLLIN : 0) |
-			   (sendable(r) > 0 ? POLLOUT : 0));
+	short ev;
+
+	/* TLS may need POLLOUT to read (WANT_WRITE) or POLLIN to write. */
+	r->recv_ev = want_recv ? r->io->events(r->s, POLLIN) : 0;
+	r->send_ev = sendable(r) > 0 ? r->io->events(r->s, POLLOUT) : 0;
+	r->held = want_recv && r->io->pending(r->s) > 0;
+	ev = r->recv_ev | r->send_ev;
 
 	pfd[P_SIG] = (struct pollfd){ .fd = relay_signal_fd(),
 				      .events = POLLIN };
@@ -413,13 +471,15 @@ loop(struct relay *r)
 		if (finished(r))
 			return 0;
 		watch(r, pfd);
-		n = sys_poll(pfd, P_COUNT,
+		/* Bytes held by the transport: look, but do not wait. */
+		n = sys_poll(pfd, P_COUNT, r->held ? 0 :
 			     clock_ms_until(deadline(r, &lingering)));
 		if (n < 0 && errno != EINTR)
 			return fail(r->cli, "poll", errno, NULL);
-		if (n == 0 && clock_now_ns() >= deadline(r, &lingering))
+		if (n == 0 && !r->held &&
+		    clock_now_ns() >= deadline(r, &lingering))
 			return lingering ? 0 : idle_timeout(r);
-		if (n <= 0)
+		if (n < 0 || (n == 0 && !r->held))
 			continue;
 		if (pfd[P_SIG].revents)
 			return 128 + relay_signal();
@@ -428,9 +488,9 @@ loop(struct relay *r)
 		/* POLLHUP or POLLERR: the next call says what happened. */
 		ev = pfd[P_SOCK].revents & (POLLHUP | POLLERR) ?
 		     pfd[P_SOCK].events : pfd[P_SOCK].revents;
-		if ((ev & POLLIN) && (rc = recv_sock(r)) != 0)
+		if ((r->held || (ev & r->recv_ev)) && (rc = recv_sock(r)) != 0)
 			return rc;
-		if ((ev & POLLOUT) && (rc = send_sock(r)) != 0)
+		if ((ev & r->send_ev) && (rc = send_sock(r)) != 0)
 			return rc;
 		if (pfd[P_STDIN].revents && r->term.on)
 			relay_term_read(&r->term);
@@ -457,6 +517,7 @@ relay_run(const struct cli *cli, const struct relay_sock *s,
 		return fail(cli, NULL, ENOMEM, NULL);
 	r->cli = cli;
 	r->s = s;
+	r->io = s->io != NULL ? s->io : &relay_socket_io;
 	r->cfg = cfg;
 	r->msgs = s->type != SOCK_STREAM;
 	r->connless = s->type == SOCK_DGRAM;
