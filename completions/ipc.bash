@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock mmap poll help completion manpage demo "
+	local applets="sock mmap poll spawn tls help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -37,6 +37,8 @@ _ipc()
 		sock) COMPREPLY=($(compgen -W "connect listen serve send recv pair fdpass resolve options families netlink sniff --help" -- "$cur")) ;;
 		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
 		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
+		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree --help" -- "$cur")) ;;
+		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -83,6 +85,66 @@ _ipc()
 	poll/compare/--fds) return ;;
 	poll/compare/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
 	poll/compare/--time) return ;;
+	spawn/run/--stdout) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--stdin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--timeout) return ;;
+	spawn/run/--env) return ;;
+	spawn/run/--cwd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--pass-fd) return ;;
+	spawn/run/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/pipeline/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/shell/--timeout) return ;;
+	spawn/shell/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/popen/--stderr) COMPREPLY=($(compgen -W "inherit separate merged" -- "$cur")); return ;;
+	spawn/popen/--timeout) return ;;
+	spawn/popen/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/deadlock/--size) return ;;
+	spawn/deadlock/--timeout) return ;;
+	spawn/deadlock/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/tree/--input) return ;;
+	spawn/tree/--timeout) return ;;
+	spawn/tree/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	tls/connect/--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--servername) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	tls/connect/--min-version) return ;;
+	tls/connect/--max-version) return ;;
+	tls/connect/--ciphers) return ;;
+	tls/connect/--ciphersuites) return ;;
+	tls/connect/--groups) return ;;
+	tls/connect/--alpn) return ;;
+	tls/connect/--cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--keylog) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--sess-out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--sess-in) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/connect/--timeout) return ;;
+	tls/connect/--idle-timeout) return ;;
+	tls/serve/--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/serve/--min-version) return ;;
+	tls/serve/--max-version) return ;;
+	tls/serve/--ciphers) return ;;
+	tls/serve/--ciphersuites) return ;;
+	tls/serve/--groups) return ;;
+	tls/serve/--alpn) return ;;
+	tls/serve/--cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/serve/--key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/serve/--keylog) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/serve/--max-conn) return ;;
+	tls/serve/--count) return ;;
+	tls/serve/--handshake-timeout) return ;;
+	tls/cert/--type) COMPREPLY=($(compgen -W "ec rsa ed25519" -- "$cur")); return ;;
+	tls/cert/--cn) return ;;
+	tls/cert/--san) return ;;
+	tls/cert/--days) return ;;
+	tls/cert/--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/cert/--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/cert/--ca-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tls/cert/--host) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	tls/ciphers/--tls-version) return ;;
+	tls/bio/--min-version) return ;;
+	tls/bio/--max-version) return ;;
+	tls/probe/--timeout) return ;;
 	esac
 
 	case $applet/$verb in
@@ -105,6 +167,20 @@ _ipc()
 	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
 	poll/compare) opts="--fds --backend --time --json " ;;
 	poll/limits) opts="--json " ;;
+	spawn/run) opts="--capture --stdout --stderr --merge --stdin --timeout --env --clear-env --cwd --new-session --pgroup --pass-fd --method --shell " ;;
+	spawn/pipeline) opts="--explain --pipefail --method " ;;
+	spawn/shell) opts="--dry-run --timeout --method " ;;
+	spawn/quote) opts="" ;;
+	spawn/popen) opts="--stderr --timeout --method " ;;
+	spawn/deadlock) opts="--size --timeout --method " ;;
+	spawn/tree) opts="--json --input --timeout --method " ;;
+	tls/connect) opts="--ca --servername --insecure --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --sess-out --sess-in --reconnect --show-certs --timeout --idle-timeout --crlf --hex --recv-only "; words="$(compgen -A hostname -- "$cur")" ;;
+	tls/serve) opts="--echo --exec --require-client-cert --ca --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --max-conn --count --handshake-timeout --quiet " ;;
+	tls/cert) opts="--type --cn --san --days --out --ca --ca-key --host --json "; words="$(compgen -f -- "$cur")" ;;
+	tls/check) opts="--json " ;;
+	tls/ciphers) opts="--tls-version --json " ;;
+	tls/bio) opts="--min-version --max-version --step " ;;
+	tls/probe) opts="--timeout --suites --json "; words="$(compgen -A hostname -- "$cur")" ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -116,4 +192,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll
+complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls
