@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A small controller for the step gate (docs/trace.md, "Stepping").
 
-  stepper.py STEPS CMD ARGS...
+  stepper.py [--iter] STEPS CMD ARGS...
 
 Listens on a Unix socket, runs CMD with --trace-to unix:PATH --step=syscall
-appended to its options, and answers the first STEPS gates with "step",
+(--step=iter with --iter: one gate per event-loop iteration) appended to
+its options, and answers the first STEPS gates with "step",
 then sends "run".  It checks that the traced process is really paused: no
 event may arrive between a gate and our answer.  Prints one line per event
 kind seen ("gate 3", "syscall 5", ...) and exits with CMD's status.
@@ -19,8 +20,13 @@ import tempfile
 
 
 def main():
-    steps = int(sys.argv[1])
-    cmd = sys.argv[2:]
+    args = sys.argv[1:]
+    step = "--step=syscall"
+    if args[0] == "--iter":
+        step = "--step=iter"
+        args = args[1:]
+    steps = int(args[0])
+    cmd = args[1:]
     tmp = tempfile.mkdtemp()
     path = os.path.join(tmp, "trace.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -28,7 +34,7 @@ def main():
     srv.listen(1)
     srv.settimeout(10)
     child = subprocess.Popen(cmd + ["--trace-to", "unix:" + path,
-                                    "--step=syscall"])
+                                    step])
     conn, _ = srv.accept()
     conn.settimeout(10)
     seen = collections.Counter()

@@ -1,0 +1,280 @@
+/*
+ * demo.c - `ipc loop demo NAME`: the verb, the list of demos, and the
+ * loop set-up every demo shares.  The demos themselves live by group in
+ * demo_*.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loop_cmd.h"
+
+static struct {
+	int list;
+	int json;
+	const char *backend;
+	int debug;
+	const char *signals;
+	double interval;
+	const char *serve;
+	const char *connect;
+} o;
+
+static const struct opt demo_opts[] = {
+	OPT_FLAG('l', "list", &o.list, "list every demo with one line each"),
+	OPT_FLAG(0, "json", &o.json, "with --list: one JSON object per demo"),
+	OPT_ONEOF('b', "backend", &o.backend, "NAME", "select|poll|epoll",
+		  "wait with this backend (default: the best, epoll)"),
+	OPT_FLAG(0, "debug", &o.debug,
+		 "warn about callbacks slower than 100 ms and fds left "
+		 "registered at close"),
+	OPT_ONEOF(0, "signals", &o.signals, "HOW", "signalfd|self-pipe",
+		  "signals: how they reach the loop (default: signalfd)"),
+	OPT_SECS(0, "interval", &o.interval,
+		 "clock-later: seconds between ticks (default 1)"),
+	OPT_STR_C(0, "serve", &o.serve, "ADDR",
+		  "servers: serve outside peers on ADDR until SIGINT or "
+		  "SIGTERM", "@host"),
+	OPT_STR_C(0, "connect", &o.connect, "ADDR",
+		  "clients: talk to the server at ADDR instead of our own",
+		  "@host"),
+	OPT_STOP
+};
+
+/* The groups, in the order --list shows them. */
+static const struct {
+	const char *name;
+	const struct loop_demo *demos;
+} groups[] = {
+	{ "event loop", loop_demos_core },
+	{ "protocols", loop_demos_proto },
+};
+#define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
+
+void
+demo_fail(struct demo_ctx *d, const char *what, int err)
+{
+	if (d->rc == 0)
+		d->rc = fail(d->cli, what, err, NULL);
+	loop_stop(d->loop);
+}
+
+int
+demo_run(struct demo_ctx *d)
+{
+	if (loop_run_forever(d->loop) < 0)
+		return fail(d->cli, loop_backend(d->loop), errno, NULL);
+	return d->rc;
+}
+
+const char *
+demo_quote(const void *buf, size_t n, char *out, size_t size)
+{
+	const unsigned char *p = buf;
+	size_t len = 0, used, i;
+
+	if (size < 16)
+		return "''";
+	out[len++] = '\'';
+	/* Room for one escape (\xHH), then "...", the quote and the NUL. */
+	for (i = 0; i < n && len + 9 <= size; i++) {
+		if (p[i] == '\n') {
+			memcpy(out + len, "\\n", 2);
+			len += 2;
+		} else if (p[i] == '\'' || p[i] == '\\') {
+			out[len++] = '\\';
+			out[len++] = (char)p[i];
+		} else {
+			len += out_escape(out + len, 5, p + i, 1, &used);
+		}
+	}
+	if (i < n) {
+		memcpy(out + len, "...", 3);
+		len += 3;
+	}
+	out[len++] = '\'';
+	out[len] = '\0';
+	return out;
+}
+
+/* The debug-mode hook: a warning line on stderr. */
+static void
+warn_stderr(void *ctx, const char *msg)
+{
+	const struct cli *cli = ctx;
+
+	out_warn(cli->prog, "%s", msg);
+}
+
+struct loop *
+loop_cmd_open(const struct cli *cli, const char *backend, int debug,
+	      const char *signals, int *rc)
+{
+	struct loop *l = loop_new(backend);
+
+	if (l == NULL) {
+		*rc = fail(cli, backend != NULL ? backend : "loop", errno,
+			   NULL);
+		return NULL;
+	}
+	if (debug)
+		loop_set_debug(l, warn_stderr, (void *)cli);
+	if (signals != NULL && strcmp(signals, "self-pipe") == 0)
+		loop_set_signal_mode(l, LOOP_SELF_PIPE);
+	return l;
+}
+
+int
+loop_cmd_close(const struct cli *cli, struct loop *l, int rc)
+{
+	/* A failed run may leave handles behind on purpose: drop them. */
+	if (rc != 0) {
+		loop_destroy(l);
+		return rc;
+	}
+	if (loop_close(l) == 0)
+		return rc;
+	out_error(cli->prog, "loop_close", errno);
+	out_hint("the demo left callbacks, timers or fds behind (a bug); "
+		 "freed anyway");
+	loop_destroy(l);
+	return EX_SOFT_;
+}
+
+/* --list: a table, or JSON Lines with --json. */
+static int
+list(const struct cli *cli)
+{
+	static const struct out_col cols[] = {
+		{ "name", "NAME" }, { "group", "GROUP" },
+		{ "summary", "WHAT IT SHOWS" },
+	};
+	json_t *rows = json_array();
+	size_t g;
+	int rc = 0;
+
+	if (rows == NULL)
+		return fail(cli, "list", ENOMEM, NULL);
+	for (g = 0; g < NGROUPS; g++)
+		for (const struct loop_demo *d = groups[g].demos;
+		     d->name != NULL; d++)
+			json_array_append_new(rows, json_pack(
+				"{s:s, s:s, s:s}", "name", d->name, "group",
+				groups[g].name, "summary", d->summary));
+	if (out_table(stdout, rows, cols, 3, o.json) < 0)
+		rc = fail(cli, "list", errno, NULL);
+	json_decref(rows);
+	return rc;
+}
+
+static const struct loop_demo *
+find(const char *name)
+{
+	size_t g;
+
+	for (g = 0; g < NGROUPS; g++)
+		for (const struct loop_demo *d = groups[g].demos;
+		     d->name != NULL; d++)
+			if (strcmp(d->name, name) == 0)
+				return d;
+	return NULL;
+}
+
+static int
+run_demo(struct cli *cli)
+{
+	struct demo_ctx d = { .cli = cli, .interval = 1.0 };
+	const struct loop_demo *demo;
+	int rc = 0;
+
+	if (o.list)
+		return cli->argc > 0 ?
+		       usage_error(cli, "--list takes no demo name") :
+		       list(cli);
+	if (o.json)
+		return usage_error(cli, "--json is for --list");
+	if (cli->argc == 0)
+		return usage_error(cli, "which demo? (see --list)");
+	if ((demo = find(cli->argv[0])) == NULL)
+		return usage_error(cli, "no demo called '%s' (see --list)",
+				   cli->argv[0]);
+	if (o.interval > 0 && strcmp(demo->name, "clock-later") != 0)
+		return usage_error(cli, "--interval is for clock-later");
+	if (o.signals != NULL && strcmp(demo->name, "signals") != 0)
+		return usage_error(cli, "--signals is for the signals demo");
+	if (o.serve != NULL && !(demo->flags & DEMO_SERVE))
+		return usage_error(cli, "--serve is for the server demos");
+	if (o.connect != NULL && !(demo->flags & DEMO_CONNECT))
+		return usage_error(cli, "--connect is for the client demos");
+	if (o.interval > 0)
+		d.interval = o.interval;
+	d.signals = o.signals != NULL ? o.signals : "signalfd";
+	d.serve = o.serve;
+	d.connect = o.connect;
+	d.loop = loop_cmd_open(cli, o.backend, o.debug, o.signals, &rc);
+	if (d.loop == NULL)
+		return rc;
+	rc = demo->run(&d);
+	return loop_cmd_close(cli, d.loop, rc);
+}
+
+const struct verb loop_demo_verb = {
+	.name = "demo",
+	.summary = "the chapter's asyncio examples, on the C loop",
+	.usage = "NAME | --list",
+	.description =
+		"Each demo is an example from the asyncio chapter of the "
+		"Python library reference, written against lib/loop.h.  It "
+		"runs with no arguments, starts any peer it needs itself, "
+		"ends by itself within a few seconds and exits 0.\n\n"
+		"hello-soon: call_soon schedules a callback that prints "
+		"Hello World and stops the loop.\n\n"
+		"clock-later: a callback prints the date and reschedules "
+		"itself with call_later, five times (--interval apart).\n\n"
+		"watch-fd: add_reader watches one end of a socketpair; a "
+		"callback writes into the other end, the reader prints what "
+		"arrived, removes itself and stops the loop.\n\n"
+		"signals: add_signal_handler for SIGINT and SIGTERM, then "
+		"the demo sends both to itself.  The handlers run as "
+		"ordinary callbacks, never in signal context; --signals "
+		"chooses signalfd(2) or a self-pipe.\n\n"
+		"tcp-echo-server, tcp-echo-client: protocols on stream "
+		"transports.  The client sends Hello World!, the server "
+		"echoes it and closes, and the client stops the loop when "
+		"it sees the close.  Without options both ends run in one "
+		"loop, each line saying which end printed it; --serve ADDR "
+		"serves outside clients until SIGINT or SIGTERM (the ready "
+		"line \"listening ADDR\" goes to stderr), --connect ADDR "
+		"talks to an outside echo server.\n\n"
+		"udp-echo-server, udp-echo-client: the same over UDP with "
+		"datagram transports; the client gives up after 5 s without "
+		"an echo.\n\n"
+		"register-socket: a protocol on a socket that is already "
+		"open (one end of a socketpair) gets the data written into "
+		"the other end.\n\n"
+		"Every demo takes --backend, --trace (iter, poll, callback, "
+		"timer and fd events) and --step.",
+	.examples = (const char *const[]){
+		"ipc loop demo --list\tevery demo, one line each",
+		"ipc loop demo hello-soon --trace\tone callback, and the "
+		"iterations around it",
+		"ipc loop demo clock-later --interval 0.2\tfive ticks, 0.2 s "
+		"apart, from the timer heap",
+		"ipc loop demo watch-fd --backend select\ta reader on a "
+		"socketpair, waited for with select(2)",
+		"ipc loop demo signals --signals self-pipe\tSIGINT and "
+		"SIGTERM through a self-pipe",
+		"ipc loop demo tcp-echo-server\tan echo server and its "
+		"client, in one loop",
+		"ipc loop demo tcp-echo-server --serve 127.0.0.1:8888"
+		"\tserve outside clients (try: nc 127.0.0.1 8888)",
+		"ipc loop demo udp-echo-client --connect 127.0.0.1:9999"
+		"\tsend one datagram to an outside echo server",
+		NULL },
+	.opts = demo_opts,
+	.min_args = 0, .max_args = 1,
+	.args_hint = "hello-soon|clock-later|watch-fd|signals|tcp-echo-server|"
+		     "tcp-echo-client|udp-echo-server|udp-echo-client|"
+		     "register-socket",
+	.run = run_demo,
+};
