@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock mmap poll spawn tls help completion manpage demo "
+	local applets="sock mmap poll spawn tls loop help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -39,6 +39,7 @@ _ipc()
 		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
 		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree --help" -- "$cur")) ;;
 		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
+		loop) COMPREPLY=($(compgen -W "demo serve --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -145,6 +146,12 @@ _ipc()
 	tls/bio/--min-version) return ;;
 	tls/bio/--max-version) return ;;
 	tls/probe/--timeout) return ;;
+	loop/demo/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
+	loop/demo/--signals) COMPREPLY=($(compgen -W "signalfd self-pipe" -- "$cur")); return ;;
+	loop/demo/--interval) return ;;
+	loop/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	loop/demo/--connect) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	loop/serve/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
 	esac
 
 	case $applet/$verb in
@@ -181,6 +188,8 @@ _ipc()
 	tls/ciphers) opts="--tls-version --json " ;;
 	tls/bio) opts="--min-version --max-version --step " ;;
 	tls/probe) opts="--timeout --suites --json "; words="$(compgen -A hostname -- "$cur")" ;;
+	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket" ;;
+	loop/serve) opts="--echo --backend --debug "; words="$(compgen -A hostname -- "$cur")" ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -192,4 +201,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls
+complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop
