@@ -5,9 +5,11 @@
  * suite, so they cannot drift.
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "ipc.h"
+#include "sigs.h"
 
 /* Call fn for every (applet, verb) pair, built-ins included. */
 static void
@@ -37,10 +39,25 @@ put_quoted(FILE *f, const char *s, const char *special)
 	}
 }
 
-/* Words for a completion hint: "a|b|c" -> "a b c"; "@..." -> "". */
+/*
+ * Words for a completion hint: "a|b|c" -> "a b c"; "@signal" -> the
+ * standard signal names, as ipc sig takes them; any other "@..." -> "".
+ */
 static void
 put_words(FILE *f, const char *choices)
 {
+	char name[32];
+
+	if (choices && strcmp(choices, "@signal") == 0) {
+		for (int sig = 1; sig <= SIGSYS; sig++)
+			if (sigs_describe(sig) != NULL) {
+				sigs_name(sig, name, sizeof(name));
+				fprintf(f, "%s%s", sig > 1 ? " " : "",
+					strncmp(name, "SIG", 3) == 0 ?
+					name + 3 : name);
+			}
+		return;
+	}
 	for (; choices && *choices && *choices != '@'; choices++)
 		fputc(*choices == '|' ? ' ' : *choices, f);
 }

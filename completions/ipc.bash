@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock mmap poll spawn tls loop help completion manpage demo "
+	local applets="sock mmap poll spawn tls loop sig help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -40,6 +40,7 @@ _ipc()
 		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree --help" -- "$cur")) ;;
 		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
 		loop) COMPREPLY=($(compgen -W "demo serve --help" -- "$cur")) ;;
+		sig) COMPREPLY=($(compgen -W "list send catch show mask eintr alarm threads --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -152,6 +153,19 @@ _ipc()
 	loop/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
 	loop/demo/--connect) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
 	loop/serve/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
+	sig/send/--queue) return ;;
+	sig/catch/--method) COMPREPLY=($(compgen -W "handler self-pipe signalfd sigwait" -- "$cur")); return ;;
+	sig/catch/--count) return ;;
+	sig/catch/--timeout) return ;;
+	sig/mask/--signal) COMPREPLY=($(compgen -W "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" -- "$cur")); return ;;
+	sig/mask/--times) return ;;
+	sig/eintr/--restart) COMPREPLY=($(compgen -W "no yes both" -- "$cur")); return ;;
+	sig/eintr/--after) return ;;
+	sig/alarm/--open) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	sig/threads/--threads) return ;;
+	sig/threads/--unblock) return ;;
+	sig/threads/--rounds) return ;;
+	sig/threads/--signal) COMPREPLY=($(compgen -W "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" -- "$cur")); return ;;
 	esac
 
 	case $applet/$verb in
@@ -190,6 +204,14 @@ _ipc()
 	tls/probe) opts="--timeout --suites --json "; words="$(compgen -A hostname -- "$cur")" ;;
 	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket" ;;
 	loop/serve) opts="--echo --backend --debug "; words="$(compgen -A hostname -- "$cur")" ;;
+	sig/list) opts="--json " ;;
+	sig/send) opts="--pidfd --queue " ;;
+	sig/catch) opts="--method --count --timeout --hold --json "; words="HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" ;;
+	sig/show) opts="--json " ;;
+	sig/mask) opts="--signal --times " ;;
+	sig/eintr) opts="--restart --after " ;;
+	sig/alarm) opts="--open --setitimer " ;;
+	sig/threads) opts="--threads --unblock --rounds --signal " ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -201,4 +223,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop
+complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop ipc-sig
