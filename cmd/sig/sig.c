@@ -19,5 +19,5 @@ const struct applet sig_applet = {
 	.verbs = (const struct verb *const[]){
 		&sig_list_verb, &sig_send_verb, &sig_catch_verb,
 		&sig_show_verb, &sig_mask_verb, &sig_eintr_verb,
-		&sig_alarm_verb, &sig_threads_verb, NULL },
+		&sig_alarm_verb, &sig_threads_verb, &sig_unsafe_verb, NULL },
 };

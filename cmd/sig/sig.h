@@ -12,7 +12,7 @@
 
 extern const struct verb sig_list_verb, sig_send_verb, sig_catch_verb,
 	sig_show_verb, sig_mask_verb, sig_eintr_verb, sig_alarm_verb,
-	sig_threads_verb;
+	sig_threads_verb, sig_unsafe_verb;
 
 /*
  * A signal argument by name, number or RTMIN+n into *sig (1 or more, or 0

@@ -190,3 +190,68 @@ spawn_stages(const struct cli *cli, struct spawn_stage *st, int n, int in,
 		sys_close(in);
 	return rc;
 }
+
+int
+spawn_read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = sys_open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -1;
+	while ((n = sys_read(fd, buf, size - 1)) < 0 && errno == EINTR)
+		;
+	err = errno;
+	sys_close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+const char *
+spawn_state_word(char s)
+{
+	switch (s) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk wait";
+	case 'T': return "stopped";
+	case 't': return "traced";
+	case 'Z': return "zombie";
+	default: return "?";
+	}
+}
+
+/*
+ * comm is in parentheses and may hold spaces and ')', so the fields after
+ * it are found from its last ')'.  See proc(5).
+ */
+char
+spawn_read_stat(pid_t pid, struct spawn_stat *st)
+{
+	char path[64], buf[512], *open, *close, state;
+	int ppid, pgid, sid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (spawn_read_small(path, buf, sizeof(buf)) < 0)
+		return 0;
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (open == NULL || close == NULL || close < open ||
+	    sscanf(close + 1, " %c %d %d %d", &state, &ppid, &pgid,
+		   &sid) != 4) {
+		errno = EPROTO;
+		return 0;
+	}
+	st->pid = pid;
+	st->ppid = ppid;
+	st->pgid = pgid;
+	st->sid = sid;
+	st->state = state;
+	snprintf(st->comm, sizeof(st->comm), "%.*s", (int)(close - open - 1),
+		 open + 1);
+	return state;
+}

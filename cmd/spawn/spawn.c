@@ -18,5 +18,6 @@ const struct applet spawn_applet = {
 	.verbs = (const struct verb *const[]){
 		&spawn_run_verb, &spawn_pipeline_verb, &spawn_shell_verb,
 		&spawn_quote_verb, &spawn_popen_verb, &spawn_deadlock_verb,
-		&spawn_tree_verb, NULL },
+		&spawn_tree_verb, &spawn_zombie_verb, &spawn_inherit_verb,
+		NULL },
 };

@@ -15,10 +15,15 @@
 
 extern const struct verb spawn_run_verb, spawn_pipeline_verb,
 	spawn_shell_verb, spawn_quote_verb, spawn_popen_verb,
-	spawn_deadlock_verb, spawn_tree_verb;
+	spawn_deadlock_verb, spawn_tree_verb, spawn_zombie_verb,
+	spawn_inherit_verb;
 
 /* The --method choices, as the option table lists them. */
 #define SPAWN_METHODS	"fork|vfork|posix_spawn"
+
+/* The hint for a fork(2) that failed with EAGAIN or ENOMEM. */
+#define SPAWN_FORK_HINT	"too many processes (see 'ulimit -u') or too " \
+			"little memory; try again later"
 
 /* The proc_method for a --method value (NULL: fork). */
 enum proc_method spawn_method(const char *name);
@@ -81,5 +86,28 @@ int spawn_stages(const struct cli *cli, struct spawn_stage *st, int n, int in,
  * or -1 with errno ENOMEM.
  */
 int spawn_put_quoted(FILE *f, const char *s);
+
+/* What /proc/PID/stat says of a process; see proc(5). */
+struct spawn_stat {
+	pid_t pid, ppid, pgid, sid;
+	char state;		/* 'R', 'S', 'Z', ...: see spawn_state_word() */
+	char comm[64];		/* the program's name, at most 15 bytes */
+};
+
+/*
+ * Read a small file (one of /proc) into buf as a string of at most size-1
+ * bytes.  Returns 0, or -1 with errno set.
+ */
+int spawn_read_small(const char *path, char *buf, size_t size);
+
+/*
+ * Read /proc/PID/stat into *st.  Returns the state letter, or 0 with errno
+ * set: ENOENT once the process is gone (reaped), EPROTO for a line that
+ * does not parse.
+ */
+char spawn_read_stat(pid_t pid, struct spawn_stat *st);
+
+/* A state letter of proc(5) in words: 'Z' is "zombie". */
+const char *spawn_state_word(char s);
 
 #endif

@@ -60,72 +60,25 @@ struct proc_row {
 	int nfd;
 };
 
-/* Read a small /proc file into buf as a string.  Returns 0 or -1. */
-static int
-read_small(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = sys_open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -1;
-	while ((n = sys_read(fd, buf, size - 1)) < 0 && errno == EINTR)
-		;
-	err = errno;
-	sys_close(fd);
-	if (n < 0) {
-		errno = err;
-		return -1;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
-/* The state letters of proc(5), in words. */
-static const char *
-state_word(char s)
-{
-	switch (s) {
-	case 'R': return "running";
-	case 'S': return "sleeping";
-	case 'D': return "disk wait";
-	case 'T': return "stopped";
-	case 't': return "traced";
-	case 'Z': return "zombie";
-	default: return "?";
-	}
-}
-
 /*
- * pid, comm, state, ppid, pgrp and session from /proc/PID/stat; comm is
- * in parentheses and may hold spaces and ')', so the fields after it are
- * found from its last ')'.  See proc(5).  Returns the state letter, or 0
- * with errno set.
+ * pid, comm, state, ppid, pgrp and session from /proc/PID/stat (see
+ * spawn_read_stat()).  Returns the state letter, or 0 with errno set.
  */
 static char
 read_stat(pid_t pid, struct proc_row *r)
 {
-	char path[64], buf[512], *open, *close, st;
-	int ppid, pgid, sid;
+	struct spawn_stat s;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	if (spawn_read_stat(pid, &s) == 0)
 		return 0;
-	open = strchr(buf, '(');
-	close = strrchr(buf, ')');
-	if (open == NULL || close == NULL || close < open ||
-	    sscanf(close + 1, " %c %d %d %d", &st, &ppid, &pgid, &sid) != 4) {
-		errno = EPROTO;
-		return 0;
-	}
-	r->pid = pid;
-	r->ppid = ppid;
-	r->pgid = pgid;
-	r->sid = sid;
-	snprintf(r->cmd, sizeof(r->cmd), "%.*s", (int)(close - open - 1),
-		 open + 1);
-	snprintf(r->state, sizeof(r->state), "%c (%s)", st, state_word(st));
-	return st;
+	r->pid = s.pid;
+	r->ppid = s.ppid;
+	r->pgid = s.pgid;
+	r->sid = s.sid;
+	snprintf(r->cmd, sizeof(r->cmd), "%s", s.comm);
+	snprintf(r->state, sizeof(r->state), "%c (%s)", s.state,
+		 spawn_state_word(s.state));
+	return s.state;
 }
 
 /* How fd is open, from the flags line of /proc/PID/fdinfo/FD. */
@@ -135,7 +88,7 @@ fd_mode(pid_t pid, int fd)
 	char path[64], buf[256], *flags;
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	if (read_small(path, buf, sizeof(buf)) < 0 ||
+	if (spawn_read_small(path, buf, sizeof(buf)) < 0 ||
 	    (flags = strstr(buf, "flags:")) == NULL)
 		return -1;
 	return (int)(strtol(flags + 6, NULL, 8) & O_ACCMODE);
