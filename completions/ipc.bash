@@ -37,10 +37,10 @@ _ipc()
 		sock) COMPREPLY=($(compgen -W "connect listen serve send recv pair fdpass resolve options families netlink sniff --help" -- "$cur")) ;;
 		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
 		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
-		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree --help" -- "$cur")) ;;
+		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree zombie inherit --help" -- "$cur")) ;;
 		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
 		loop) COMPREPLY=($(compgen -W "demo serve --help" -- "$cur")) ;;
-		sig) COMPREPLY=($(compgen -W "list send catch show mask eintr alarm threads --help" -- "$cur")) ;;
+		sig) COMPREPLY=($(compgen -W "list send catch show mask eintr alarm threads unsafe --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -166,6 +166,7 @@ _ipc()
 	sig/threads/--unblock) return ;;
 	sig/threads/--rounds) return ;;
 	sig/threads/--signal) COMPREPLY=($(compgen -W "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" -- "$cur")); return ;;
+	sig/unsafe/--handler) COMPREPLY=($(compgen -W "unsafe safe both" -- "$cur")); return ;;
 	esac
 
 	case $applet/$verb in
@@ -195,6 +196,8 @@ _ipc()
 	spawn/popen) opts="--stderr --timeout --method " ;;
 	spawn/deadlock) opts="--size --timeout --method " ;;
 	spawn/tree) opts="--json --input --timeout --method " ;;
+	spawn/zombie) opts="" ;;
+	spawn/inherit) opts="" ;;
 	tls/connect) opts="--ca --servername --insecure --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --sess-out --sess-in --reconnect --show-certs --timeout --idle-timeout --crlf --hex --recv-only "; words="$(compgen -A hostname -- "$cur")" ;;
 	tls/serve) opts="--echo --exec --require-client-cert --ca --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --max-conn --count --handshake-timeout --quiet " ;;
 	tls/cert) opts="--type --cn --san --days --out --ca --ca-key --host --json "; words="$(compgen -f -- "$cur")" ;;
@@ -212,6 +215,7 @@ _ipc()
 	sig/eintr) opts="--restart --after " ;;
 	sig/alarm) opts="--open --setitimer " ;;
 	sig/threads) opts="--threads --unblock --rounds --signal " ;;
+	sig/unsafe) opts="--handler " ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
