@@ -34,6 +34,15 @@ int fail_gai(const struct cli *cli, const char *what, int code);
 int usage_error(const struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * A non-blocking socket bound to ADDR (NULL: 127.0.0.1:0; a bare port
+ * means loopback) and listening, unless flags has NET_UDP.  Its address
+ * goes into name.  Returns 0, or the exit status of the failure it
+ * reported.  See cmd/listener.c.
+ */
+int bind_listener(const struct cli *cli, const char *addr, int flags,
+		  int *fdp, char *name, size_t size);
+
 /* Help and usage, from the table. */
 void help_top(FILE *f);
 void help_applet(FILE *f, const struct applet *a);

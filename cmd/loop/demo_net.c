@@ -1,7 +1,7 @@
 /*
- * demo_net.c - what the network demos of `ipc loop demo` share: a bound
- * (and listening) socket, an address to connect to, and serving outside
- * peers until SIGINT or SIGTERM.
+ * demo_net.c - what the network demos of `ipc loop demo` share: an address
+ * to connect to, and serving outside peers until SIGINT or SIGTERM (the
+ * bound socket comes from cmd/listener.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,41 +11,6 @@
 #include "loop_cmd.h"
 #include "net.h"
 #include "sys.h"
-
-/* See listen(2): the queue of finished handshakes not yet accepted. */
-#define BACKLOG	128
-
-int
-demo_bind(struct demo_ctx *d, const char *addr, int udp, int *fdp,
-	  char *name, size_t size)
-{
-	int flags = NET_PASSIVE | (udp ? NET_UDP : 0), rc, fd;
-	struct addrinfo *res;
-	struct net_addr a;
-	const char *why;
-
-	if (net_parse_addr(addr != NULL ? addr : "127.0.0.1:0", NULL, flags,
-			   &a, &why) < 0)
-		return usage_error(d->cli, "%s: %s", addr, why);
-	if ((rc = net_resolve(&a, flags, &res)) != 0)
-		return fail_gai(d->cli, addr, rc);
-	fd = net_socket(res, 1);
-	if (fd < 0)
-		rc = fail(d->cli, "socket", errno, NULL);
-	else if (sys_bind(fd, res->ai_addr, res->ai_addrlen) < 0)
-		rc = fail(d->cli, addr != NULL ? addr : "bind", errno, NULL);
-	else if (!udp && sys_listen(fd, BACKLOG) < 0)
-		rc = fail(d->cli, "listen", errno, NULL);
-	net_freeaddrinfo(res);
-	if (rc != 0) {
-		if (fd >= 0)
-			sys_close(fd);
-		return rc;
-	}
-	net_local(fd, name, size);
-	*fdp = fd;
-	return 0;
-}
 
 int
 demo_resolve(struct demo_ctx *d, const char *addr, int udp,

@@ -231,7 +231,8 @@ tcp_echo(struct demo_ctx *d, int own_client)
 		tcp.client_tag = "client: ";
 		tcp.stop_when_idle = 1;
 	}
-	if ((rc = demo_bind(d, d->serve, 0, &fd, name, sizeof(name))) != 0)
+	if ((rc = bind_listener(d->cli, d->serve, 0, &fd, name,
+				 sizeof(name))) != 0)
 		return rc;
 	if ((srv = loop_server_new(d->loop, fd, &server_proto, server_factory,
 				   &tcp)) == NULL) {

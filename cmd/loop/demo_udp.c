@@ -228,7 +228,8 @@ udp_echo(struct demo_ctx *d, int own_client)
 		u.server_tag = "server: ";
 		u.client_tag = "client: ";
 	}
-	if ((rc = demo_bind(d, d->serve, 1, &fd, name, sizeof(name))) != 0)
+	if ((rc = bind_listener(d->cli, d->serve, NET_UDP, &fd, name,
+				 sizeof(name))) != 0)
 		return rc;
 	if ((u.server = loop_datagram_new(d->loop, fd, &server_proto,
 					  &u)) == NULL) {

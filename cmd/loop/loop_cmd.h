@@ -60,13 +60,6 @@ int demo_run(struct demo_ctx *d);
  */
 const char *demo_quote(const void *buf, size_t n, char *out, size_t size);
 
-/*
- * A non-blocking socket bound to addr (NULL: 127.0.0.1 on a free port),
- * listening when it is a stream; its address in name.  Returns 0 with
- * *fdp set, or reports the failure and returns its exit status.
- */
-int demo_bind(struct demo_ctx *d, const char *addr, int udp, int *fdp,
-	      char *name, size_t size);
 
 /* Resolve addr for connecting.  Returns 0, or reports and returns status. */
 int demo_resolve(struct demo_ctx *d, const char *addr, int udp,

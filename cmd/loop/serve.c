@@ -139,7 +139,8 @@ run_serve(struct cli *cli)
 	d.loop = loop_cmd_open(cli, o.backend, o.debug, NULL, &rc);
 	if (d.loop == NULL)
 		return rc;
-	if ((rc = demo_bind(&d, cli->argv[0], 0, &fd, name, sizeof(name))) != 0)
+	if ((rc = bind_listener(cli, cli->argv[0], 0, &fd, name,
+				 sizeof(name))) != 0)
 		return loop_cmd_close(cli, d.loop, rc);
 	srv = loop_server_new(d.loop, fd, &echo_proto, echo_factory, &stats);
 	if (srv == NULL) {

@@ -37,39 +37,6 @@ static const struct opt demo_opts[] = {
 	OPT_STOP
 };
 
-int
-poll_listen(const struct cli *cli, const char *addr, int *fdp, char *name,
-	    size_t size)
-{
-	struct addrinfo *res;
-	struct net_addr a;
-	const char *why;
-	int rc, fd;
-
-	if (net_parse_addr(addr != NULL ? addr : "127.0.0.1:0", NULL,
-			   NET_PASSIVE, &a, &why) < 0)
-		return usage_error(cli, "%s: %s", addr, why);
-	if ((rc = net_resolve(&a, NET_PASSIVE, &res)) != 0)
-		return fail_gai(cli, addr, rc);
-	fd = net_socket(res, 1);
-	if (fd < 0)
-		rc = fail(cli, "socket", errno, NULL);
-	else if (sys_bind(fd, res->ai_addr, res->ai_addrlen) < 0)
-		rc = fail(cli, addr != NULL ? addr : "bind", errno, NULL);
-	/* See listen(2): the backlog bounds the queue of finished handshakes. */
-	else if (sys_listen(fd, 64) < 0)
-		rc = fail(cli, "listen", errno, NULL);
-	net_freeaddrinfo(res);
-	if (rc != 0) {
-		if (fd >= 0)
-			sys_close(fd);
-		return rc;
-	}
-	net_local(fd, name, size);
-	*fdp = fd;
-	return 0;
-}
-
 /* ---- demo select|poll|epoll ---- */
 
 enum kind { K_STDIN, K_PIPE, K_LISTENER, K_PAIR, K_CONN };
@@ -333,7 +300,7 @@ watch_run(struct watch_demo *d)
 	d->pair_w = sv[1];
 	if ((rc = watch(d, K_PAIR, sv[0], "socketpair (one end)")) != 0)
 		return rc;
-	if ((rc = poll_listen(d->cli, NULL, &lfd, name, sizeof(name))) != 0)
+	if ((rc = bind_listener(d->cli, NULL, 0, &lfd, name, sizeof(name))) != 0)
 		return rc;
 	snprintf(label, sizeof(label), "listener %.250s", name);
 	if ((rc = watch(d, K_LISTENER, lfd, label)) != 0) {

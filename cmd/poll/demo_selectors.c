@@ -327,7 +327,8 @@ demo_run(struct demo *d, const char *serve, int sigfds[2])
 
 	if (selector_open(&d->sel, NULL) < 0)
 		return fail(d->cli, "selector", errno, NULL);
-	rc = poll_listen(d->cli, serve, &d->listener.fd, name, sizeof(name));
+	rc = bind_listener(d->cli, serve, 0, &d->listener.fd, name,
+			   sizeof(name));
 	if (rc != 0)
 		return rc;
 	d->listener.cb = accept_cb;

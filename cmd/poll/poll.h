@@ -12,13 +12,6 @@
 
 extern const struct verb poll_demo_verb, poll_compare_verb, poll_limits_verb;
 
-/*
- * A listening TCP or Unix socket on addr (NULL: 127.0.0.1 on a free
- * port), non-blocking and CLOEXEC, its address in name.  Returns 0 with
- * *fdp set, or reports the failure and returns its exit status.
- */
-int poll_listen(const struct cli *cli, const char *addr, int *fdp,
-		char *name, size_t size);
 
 /* Each demo; return an exit status (sysexits). */
 int poll_demo_watch(const struct cli *cli, const struct poller_ops *ops);
