@@ -123,10 +123,15 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 {
 	struct cli cli = { .applet = a, .prog = "ipc" };
 	const struct verb *v;
+	char *dflt[] = { (char *)a->default_verb, NULL };
 	const char *why;
 	char **args;
 	int rc;
 
+	if (argc < 1 && a->default_verb != NULL) {
+		argc = 1;
+		argv = dflt;
+	}
 	if (argc < 1) {
 		help_applet(stderr, a);
 		return EX_USAGE_;

@@ -75,6 +75,8 @@ struct applet {
 	const char *summary;		/* one line for `ipc --list` */
 	const char *description;	/* paragraphs for the man page, or NULL */
 	const struct verb *const *verbs;	/* NULL-terminated */
+	const char *default_verb;	/* run when no verb is given, or NULL
+					   for the applet's help */
 };
 
 /* What a running verb sees. */

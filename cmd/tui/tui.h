@@ -1,0 +1,180 @@
+/*
+ * tui.h - what the files of `ipc tui` share.
+ *
+ *	crt.c		owns the terminal: setup, teardown, colours, signals
+ *	keys.c		the one key table: input dispatch and the help overlay
+ *	source.c	where events come from: a child, an attached process, a file
+ *	app.c		the input loop: draw if dirty, wait, dispatch
+ *	view_loop.c	the Loop view; view_procs.c the Processes and Signals view
+ *	pick.c		the scenario picker; tui.c the applet table and verbs
+ *
+ * Data flows one way: source -> model (lib/tui_model.c) -> views.
+ */
+#ifndef IPC_CMD_TUI_H
+#define IPC_CMD_TUI_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ipc.h"
+#include "tui_model.h"
+
+/* ---- crt.c: the terminal ---- */
+
+enum crt_attr { CRT_NORMAL, CRT_TITLE, CRT_FOCUS, CRT_SELECT, CRT_READY,
+		CRT_ERROR, CRT_DIM };
+
+/*
+ * Take the terminal: curses in cbreak mode, no echo, keypad, colours
+ * unless NO_COLOR, and handlers that restore the terminal on SIGINT,
+ * SIGTERM, SIGSEGV and SIGABRT.  Returns 0, or -1 with errno ENOTTY when
+ * stdin or stdout is not a terminal or TERM is unset or "dumb".
+ */
+int crt_init(void);
+/* The check crt_init() makes, alone: 0, or -1 with errno ENOTTY. */
+int crt_usable(void);
+/* Give the terminal back.  Safe to call twice and without crt_init(). */
+void crt_done(void);
+/* The signal (SIGINT or SIGTERM) that asked us to stop, or 0. */
+int crt_stop_signal(void);
+/* The curses attribute for a role: a colour, or bold/reverse without one. */
+int crt_attr(enum crt_attr a);
+/* Non-zero when the window is below 80x24; a notice is drawn instead. */
+int crt_too_small(void);
+/* Draw s at (y, x), at most w columns, padded with blanks to w. */
+void crt_text(int y, int x, int w, int attr, const char *s);
+/* A box title line "-- NAME ---" across w columns; focused ones stand out. */
+void crt_title(int y, int x, int w, const char *name, int focused);
+
+/* ---- source.c: where the events come from ---- */
+
+enum src_kind { SRC_CHILD, SRC_ATTACH, SRC_REPLAY };
+
+struct tui_source {
+	enum src_kind kind;
+	int fd;			/* the trace socket, -1 once closed */
+	int listen_fd;		/* attach: the listening socket, or -1 */
+	char path[108];		/* attach: the socket file to remove */
+	pid_t pid;		/* the child, 0 when none or reaped */
+	char status[64];	/* "exited 0", "connection closed" ... */
+	char buf[65536];	/* a partial line */
+	size_t len;
+	char **file_lines;	/* replay: every line of the file */
+	size_t nlines, pos;	/* ... and how many are fed */
+};
+
+/*
+ * Run argv as a child, paused at its first gate: the trace and the step
+ * gate travel over a socketpair (IPC_TRACE_FD, IPC_TRACE_STEP=syscall).
+ * The child's stdin is /dev/null and its output goes to /dev/null unless
+ * keep_output.  Returns 0 or -1 with errno set.
+ */
+int src_child(struct tui_source *s, char *const argv[], int step,
+	      int keep_output);
+/*
+ * Listen at path (a Unix socket, "unix:" prefix optional) and wait until
+ * one process connects with --trace-to unix:PATH, or until timeout_ms
+ * (-1 forever).  Returns 0 or -1 with errno set (ETIMEDOUT, EADDRINUSE...).
+ */
+int src_attach(struct tui_source *s, const char *path, int timeout_ms);
+/* Read a JSON Lines file into memory.  Returns 0 or -1 with errno set. */
+int src_replay(struct tui_source *s, const char *path);
+/*
+ * Read what is waiting on the trace socket and feed whole lines to m.
+ * Returns 1 when something was fed, 0 when nothing was, or -1 with errno
+ * set on a read error.  End of file closes the socket and sets status.
+ */
+int src_pump(struct tui_source *s, struct tui_model *m);
+/* Send a gate command: "step", "run" or "pause".  Returns 0 or -1. */
+int src_command(struct tui_source *s, const char *cmd);
+/* Reap the child if it has ended; records how in status.  Never blocks. */
+void src_reap(struct tui_source *s);
+/* Close everything; a live child gets SIGTERM and is waited for. */
+void src_close(struct tui_source *s);
+
+/* ---- app.c: the state of one session and its loop ---- */
+
+enum step_want { WANT_NONE, WANT_SYSCALL, WANT_ITER };
+
+struct tui_app {
+	struct tui_model *model;
+	struct tui_source src;
+	const struct cli *cli;
+	int view;		/* index into tui_views */
+	int pane;		/* the focused pane of the view */
+	size_t sel;		/* the selected log event */
+	int follow;		/* the selection follows the newest event */
+	int running;		/* auto-step (run mode) */
+	int speed;		/* index into the speed table */
+	long long next_ms;	/* when run mode steps next */
+	enum step_want want;	/* what the pending step waits for */
+	int answered;		/* gates answered so far */
+	long long drawn_ms;	/* when the screen was last drawn */
+	int overlay;		/* 0, or '?' help, '\n' details */
+	int prompt;		/* 0, or '/' search, 'w' write */
+	char input[128];	/* what is typed at the prompt */
+	char message[160];	/* one line shown in the status bar */
+	int dirty, quit;
+};
+
+/* Run the session until q, a signal or an error.  Returns an exit status. */
+int app_run(struct tui_app *app);
+/* Step forward to the next gate of the kind wanted. */
+void app_step(struct tui_app *app, enum step_want want);
+/* Replay only: go back to the previous iteration (or call). */
+void app_step_back(struct tui_app *app, enum step_want want);
+/* The pause between steps in run mode, in ms, for the current speed. */
+int app_delay_ms(const struct tui_app *app);
+/* Move the log selection by delta events (clamped). */
+void app_select(struct tui_app *app, long delta);
+/* Search the log for app->input from the selection on. */
+void app_search(struct tui_app *app);
+/* Write the events kept so far to the file named by app->input. */
+void app_write(struct tui_app *app);
+/* A one-line state of the source: "paused at a gate", "exited 0" ... */
+const char *app_state(const struct tui_app *app);
+
+#define APP_SPEEDS	6
+
+/* ---- keys.c: the one key table ---- */
+
+/* Dispatch one key from curses.  Returns 1 when the key was known. */
+int keys_dispatch(struct tui_app *app, int ch);
+/* Draw the help overlay from the table. */
+void keys_help(int rows, int cols);
+/* The short hint line for the status bar. */
+const char *keys_hint(void);
+
+/* ---- views ---- */
+
+struct tui_view {
+	const char *name;
+	int panes;		/* how many panes tab cycles through */
+	void (*draw)(struct tui_app *app, int rows, int cols);
+};
+extern const struct tui_view view_loop, view_procs;
+extern const struct tui_view *const tui_views[];
+extern const int tui_nviews;
+
+/* The shared pieces views draw: the top bar, the log, the explanation. */
+void view_top(struct tui_app *app, int cols);
+void view_log(struct tui_app *app, int y, int h, int cols, int focused);
+void view_explain(struct tui_app *app, int y, int h, int cols);
+void view_details(struct tui_app *app, int rows, int cols);
+void view_status(struct tui_app *app, int rows, int cols);
+/* One event as one line of text, for the log and for --plain. */
+void view_event_line(const struct tui_event *e, char *buf, size_t size);
+
+/* ---- pick.c and the verbs ---- */
+
+/* Show the scenario picker; returns 0 and the argv to run, or 1 on quit. */
+int pick_scenario(char ***argv);
+/* The common session for run, attach and pick; returns an exit status. */
+int tui_session(const struct cli *cli, struct tui_app *app);
+/* Print every event as one plain line on stdout (--plain). */
+int tui_plain(const struct cli *cli, struct tui_source *s);
+
+extern const struct verb tui_pick_verb, tui_run_verb, tui_replay_verb,
+	tui_attach_verb;
+
+#endif
