@@ -122,9 +122,11 @@ void
 timer_trace(const struct loop_handle *h, const char *what)
 {
 	long long in = h->when - loop_time();
+	/* The deadline on the trace's clock, as t_ns is. */
 	struct trace_arg a[] = {
 		TARG_S("what", what), TARG_S("name", h->name),
-		TARG_I("deadline_ns", h->when), TARG_I("in_ns", in),
+		TARG_I("deadline_ns", (long long)trace_now_ns() + in),
+		TARG_I("in_ns", in),
 	};
 	char note[160];
 

@@ -86,6 +86,8 @@ static struct {
 	enum trace_step step;	/* --step granularity, or STEP_OFF */
 	int paused;		/* stepping: stop at the next gate */
 	long long seq;		/* number of the next event */
+	long long dropped;	/* events a full socket sink could not take */
+	int closing;		/* the bye is being written */
 	uint64_t t0;		/* CLOCK_MONOTONIC at trace_init(), in ns */
 	pid_t pid;		/* getpid(), refreshed in a forked child */
 	char mod[32];		/* module name stamped on events */
@@ -517,6 +519,29 @@ sink_lost(void)
 	tr.owned = 0;
 }
 
+/*
+ * A socket sink that is not stepping must never hold up the traced
+ * program: a line that finds the socket full is dropped whole and counted,
+ * and the reader sees the gap in seq (docs/trace.md).  A line the socket
+ * took in part is finished, so that lines stay whole.  Returns 0, or -1
+ * with errno set.  Holds tr.lock.
+ */
+static int
+write_or_drop(const char *p, size_t n)
+{
+	ssize_t w = send(tr.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (w == (ssize_t)n)
+		return 0;
+	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		tr.dropped++;
+		return 0;
+	}
+	if (w == -1)
+		return errno == EINTR ? write_all(p, n) : -1;
+	return write_all(p + w, n - (size_t)w);
+}
+
 /* Send one finished line (ending in '\n') to the sink.  Holds tr.lock. */
 static void
 sink_write(const char *buf, size_t n)
@@ -525,7 +550,12 @@ sink_write(const char *buf, size_t n)
 
 	if (tr.fd < 0)
 		return;
-	ret = tr.kind == SINK_PIPE ? write_pipe(buf, n) : write_all(buf, n);
+	if (tr.kind == SINK_PIPE)
+		ret = write_pipe(buf, n);
+	else if (tr.kind == SINK_SOCKET && tr.step == STEP_OFF && !tr.closing)
+		ret = write_or_drop(buf, n);
+	else
+		ret = write_all(buf, n);
 	if (ret == -1)
 		sink_lost();
 }
@@ -613,10 +643,18 @@ emit_hello(int argc, char **argv)
 static void
 emit_bye(void)
 {
-	if (tr.format == TRACE_JSON)
-		sink_json(json_event(tr.seq++, "bye", NULL, NULL, NULL, 0));
-	else
+	json_t *o;
+
+	if (tr.format != TRACE_JSON) {
 		tr.seq++;
+		return;
+	}
+	o = json_event(tr.seq++, "bye", NULL, NULL, NULL, 0);
+	if (o != NULL && tr.dropped > 0)
+		json_object_set_new(o, "dropped", json_integer(tr.dropped));
+	/* The bye waits for room: it is the reader's last word. */
+	tr.closing = 1;
+	sink_json(o);
 }
 
 static const char *
@@ -941,6 +979,8 @@ trace_init(const struct trace_config *cfg)
 	tr.step = p.step;
 	tr.paused = p.step != STEP_OFF;
 	tr.seq = 0;
+	tr.dropped = 0;
+	tr.closing = 0;
 	tr.pid = getpid();
 	tr.inlen = 0;
 	snprintf(tr.mod, sizeof(tr.mod), "%s", cfg->mod ? cfg->mod : "ipc");

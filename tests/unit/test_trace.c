@@ -462,6 +462,56 @@ test_sink_gone(void **state)
 	trace_close();
 }
 
+static void
+test_full_socket_drops(void **state)
+{
+	struct trace_config cfg = { .mod = "test" };
+	long long seq, last = -1, gaps = 0, dropped = -1;
+	char fdnum[16], line[4096];
+	int sv[2], sndbuf = 4096;
+	FILE *in;
+
+	/*
+	 * Nobody reads while 5000 events go out: with a small send buffer
+	 * most must be dropped, and the program must not block.  Then the
+	 * reader sees the gaps in seq and the count in bye.
+	 */
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				    sizeof(sndbuf)), 0);
+	snprintf(fdnum, sizeof(fdnum), "%d", sv[1]);
+	setenv("IPC_TRACE_FD", fdnum, 1);
+	assert_int_equal(trace_init(&cfg), 0);
+	for (int i = 0; i < 5000; i++)
+		trace_state("event %d", i);
+	/* bye waits for room, so read while a child writes it. */
+	if (fork() == 0) {
+		trace_close();
+		_exit(0);
+	}
+	in = fdopen(sv[0], "r");
+	assert_non_null(in);
+	while (dropped < 0 && fgets(line, sizeof(line), in) != NULL) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		assert_non_null(o);
+		seq = json_integer_value(json_object_get(o, "seq"));
+		if (last >= 0 && seq > last + 1)
+			gaps += seq - last - 1;
+		last = seq;
+		if (strcmp(str_of(o, "ev"), "bye") == 0)
+			dropped = json_integer_value(json_object_get(o, "dropped"));
+		json_decref(o);
+	}
+	fclose(in);
+	wait(NULL);
+	assert_true(gaps > 0);
+	assert_int_equal(dropped, gaps);
+	trace_close();	/* the parent's bye meets a closed reader: EPIPE */
+}
+
 /* ---- stepping ---- */
 
 /* The controller's side of a step test, run in a thread. */
@@ -1086,6 +1136,7 @@ main(void)
 		T(test_bad_config),
 		T(test_env_fd_and_priority),
 		T(test_sink_gone),
+		T(test_full_socket_drops),
 		T(test_step_iter),
 		T(test_step_syscall_unix),
 		T(test_fork_child_pid),
