@@ -3,7 +3,7 @@
 #   make            check dependencies, build build/ipc and its symlinks
 #   make test       unit tests (cmocka) and CLI tests (bats); ends "N passed, N failed"
 #   make asan       the same suite, built with AddressSanitizer and UBSan
-#   make demo       build and open the main experience
+#   make demo       build and open the main experience: the ipc tui picker
 #   make install    PREFIX=/usr/local: binary, symlinks, completions, man pages
 #   make generate   regenerate completions/, man/ and docs/ipc-*.md from the command table
 #   make clean
@@ -94,8 +94,10 @@ bats: all
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
+# The main experience: the visualiser's scenario picker (ipc tui).  On a
+# machine without a terminal, 'ipc demo' is the same walk in plain text.
 demo: all
-	@$(BUILD)/ipc demo
+	@$(BUILD)/ipc tui
 
 generate: all
 	@IPC_BUILD=$(BUILD) tests/helpers/generate write
