@@ -95,7 +95,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
 # The main experience: the visualiser's scenario picker (ipc tui).  On a
-# machine without a terminal, 'ipc demo' is the same walk in plain text.
+# machine without a terminal, 'ipc demo' is a guided walk in plain text.
 demo: all
 	@$(BUILD)/ipc tui
 

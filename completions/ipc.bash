@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock mmap poll spawn tls loop sig help completion manpage demo "
+	local applets="sock mmap poll spawn tls loop sig tui help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -41,6 +41,7 @@ _ipc()
 		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
 		loop) COMPREPLY=($(compgen -W "demo serve --help" -- "$cur")) ;;
 		sig) COMPREPLY=($(compgen -W "list send catch show mask eintr alarm threads unsafe --help" -- "$cur")) ;;
+		tui) COMPREPLY=($(compgen -W "pick run replay attach --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -167,6 +168,7 @@ _ipc()
 	sig/threads/--rounds) return ;;
 	sig/threads/--signal) COMPREPLY=($(compgen -W "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" -- "$cur")); return ;;
 	sig/unsafe/--handler) COMPREPLY=($(compgen -W "unsafe safe both" -- "$cur")); return ;;
+	tui/attach/--wait) return ;;
 	esac
 
 	case $applet/$verb in
@@ -216,6 +218,10 @@ _ipc()
 	sig/alarm) opts="--open --setitimer " ;;
 	sig/threads) opts="--threads --unblock --rounds --signal " ;;
 	sig/unsafe) opts="--handler " ;;
+	tui/pick) opts="" ;;
+	tui/run) opts="--plain " ;;
+	tui/replay) opts="--plain "; words="$(compgen -f -- "$cur")" ;;
+	tui/attach) opts="--plain --wait " ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -227,4 +233,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop ipc-sig
+complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop ipc-sig ipc-tui
