@@ -7,10 +7,10 @@
  * `const struct applet NAME_applet`.
  */
 APPLET(sock)
-APPLET(mmap)
-APPLET(poll)
-APPLET(spawn)
 APPLET(tls)
+APPLET(poll)
 APPLET(loop)
 APPLET(sig)
+APPLET(spawn)
+APPLET(mmap)
 APPLET(tui)

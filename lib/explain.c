@@ -539,6 +539,14 @@ static const struct call_note call_notes[] = {
 	F("mmap", EACCES, "the fd's access mode does not allow this "
 	    "protection: MAP_SHARED with PROT_WRITE needs O_RDWR"),
 	S("munmap", "the mapping is gone; touching it now is SIGSEGV"),
+	S("mmap MAP_PRIVATE|MAP_ANONYMOUS", "fresh zeroed memory of this "
+	    "process's own, with no file behind it (a task's stack, a large "
+	    "malloc)"),
+	S("mprotect PROT_NONE", "these pages are now a guard: any load or "
+	    "store there is SIGSEGV (a task's stack overflow ends here)"),
+	S("mprotect", "the pages' access changed; a touch they no longer "
+	    "allow is SIGSEGV"),
+	F("mprotect", EINVAL, "the address is not page-aligned"),
 	S("msync", "dirty pages written back to the file (MS_SYNC waits for "
 	    "the disk)"),
 	S("mincore", "which pages are in memory now: a page not resident "

@@ -476,7 +476,8 @@ compute_timeout(const struct loop *l)
 {
 	const struct loop_handle *t = timer_first(l);
 
-	if (l->nready > 0 || l->stopping)
+	/* A callback that set run_until's flag must not be followed by a wait. */
+	if (l->nready > 0 || l->stopping || (l->until != NULL && *l->until))
 		return 0;
 	if (t == NULL)
 		return -1;
@@ -529,9 +530,11 @@ loop_run_until(struct loop *l, const int *done)
 	int rc = 0;
 
 	l->stopping = 0;
+	l->until = done;
 	while (!l->stopping && (done == NULL || !*done) && rc == 0)
 		rc = loop_run_once(l);
 	l->stopping = 0;
+	l->until = NULL;
 	return rc;
 }
 

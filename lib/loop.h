@@ -21,11 +21,16 @@
  * run as ordinary callbacks, never in signal context.  Children
  * (loop_child.c) are watched through pidfd_open(2) and reaped when their
  * pidfd turns readable.  Transports and protocols (loop_transport.c) and
- * servers (loop_server.c) sit on readers and writers.
+ * servers (loop_server.c) sit on readers and writers.  Futures
+ * (loop_future.c) end once and schedule their done-callbacks with
+ * call_soon; tasks (loop_task.c) are stackful coroutines that await
+ * futures; streams (loop_stream.c) are tasks' way to read and write a
+ * transport.
  *
  * With tracing on, every iteration emits `iter`, `poll`, `callback`,
  * `timer` and `fd` events (docs/trace.md) and passes the step gate once;
- * with tracing off that costs one branch.
+ * futures and tasks add `future` and `task` events.  With tracing off
+ * that costs one branch.
  *
  * Every function that can fail returns -1 (or NULL) with errno set, and
  * none prints: debug warnings go to the hook given to loop_set_debug().
@@ -302,5 +307,440 @@ struct loop_server *loop_server_new(struct loop *l, int fd,
 unsigned long loop_server_refused(const struct loop_server *s);
 /* Stop accepting and close the listener; open transports go on. */
 void loop_server_close(struct loop_server *s);
+
+/* ---- futures (loop_future.c) ---- */
+
+/*
+ * A future, as asyncio.Future: a result that is not there yet.  It ends
+ * exactly once, in one of three ways: a result (a pointer), an
+ * "exception" (C has none: an errno-style code and a short message), or
+ * cancelled.  Then each done-callback is scheduled with call_soon, in
+ * the order they were added, and runs on a later iteration, as asyncio
+ * does, never inside set_result.
+ *
+ * Futures are reference-counted: the creator holds one reference, and
+ * each scheduled done-callback one more, so a future can be released
+ * while its callbacks are still queued.  In debug mode, releasing the
+ * last reference of a future that ended with a result or an exception
+ * nobody retrieved is warned about.
+ */
+struct loop_future;
+
+/* A done-callback: f has ended (see loop_future_result()). */
+typedef void (*loop_future_cb)(struct loop_future *f, void *arg);
+
+/*
+ * A new pending future; name (static storage) is what traces and
+ * warnings call it.  Returns NULL with errno ENOMEM.
+ */
+struct loop_future *loop_future_new(struct loop *l, const char *name);
+/* Take one more reference (the caller's own); returns f. */
+struct loop_future *loop_future_ref(struct loop_future *f);
+/* Drop a reference; the last one frees f.  Never fails. */
+void loop_future_release(struct loop_future *f);
+
+/*
+ * End f with a result, or with the exception (err, msg; msg may be
+ * NULL and is copied, cut at 127 bytes).  Return 0, or -1 with errno
+ * EINVAL when f has already ended (asyncio's InvalidStateError) or
+ * ENOMEM when a done-callback could not be scheduled.
+ */
+int loop_future_set_result(struct loop_future *f, void *result);
+int loop_future_set_exception(struct loop_future *f, int err,
+			      const char *msg);
+/*
+ * Cancel f.  Returns 1 when it was pending and is now cancelled, 0 when
+ * it had already ended (as asyncio's cancel() returns True/False).
+ */
+int loop_future_cancel(struct loop_future *f);
+
+/* Non-zero when f has ended (any way), or was cancelled. */
+int loop_future_done(const struct loop_future *f);
+int loop_future_cancelled(const struct loop_future *f);
+
+/*
+ * The outcome, which counts as retrieved: 0 with *result set (result
+ * may be NULL), or -1 with errno: the exception's code, ECANCELED when
+ * f was cancelled, or EAGAIN while it is still pending (asyncio's
+ * InvalidStateError).
+ */
+int loop_future_result(struct loop_future *f, void **result);
+/* The exception's code (0: none; ECANCELED: cancelled), retrieved. */
+int loop_future_exception(struct loop_future *f);
+/* The exception's message ("" when none); valid while f lives. */
+const char *loop_future_message(const struct loop_future *f);
+/* The name given to loop_future_new() (or loop_task_new()). */
+const char *loop_future_name(const struct loop_future *f);
+
+/*
+ * Call cb(f, arg) once f ends, through call_soon; when f has already
+ * ended, it is scheduled at once.  Returns 0, or -1 with errno ENOMEM.
+ */
+int loop_future_add_done_callback(struct loop_future *f, loop_future_cb cb,
+				  void *arg);
+/*
+ * Forget every (cb, arg) added, even one already scheduled that has not
+ * run yet.  Returns how many were removed.
+ */
+int loop_future_remove_done_callback(struct loop_future *f,
+				     loop_future_cb cb, void *arg);
+
+/*
+ * Run the loop until f ends (asyncio's run_until_complete).  Returns 0,
+ * or -1 with errno: ENOMEM, the backend's, or EINTR when loop_stop()
+ * ended the run before f did.  The outcome is then loop_future_result's.
+ */
+int loop_run_until_complete(struct loop *l, struct loop_future *f);
+
+/* ---- tasks (loop_task.c) ---- */
+
+/*
+ * A task, as asyncio.Task: a function running on its own stack (a
+ * stackful coroutine: ucontext(3), see makecontext(3)) that the loop
+ * steps.  It runs until it awaits something, which switches back to the
+ * loop; the loop switches back in once that thing is done.  A task is a
+ * future: loop_task_future() ends with what the function returns.
+ *
+ * Every await helper below returns 0, or -1 with errno; ECANCELED means
+ * the task (or what it awaited) was cancelled, EINVAL that the helper
+ * was called from outside the task it was given.  A task that is cancelled
+ * must then unwind by itself: free what it holds and return.  There is
+ * no longjmp, so every frame's clean-up runs.  A task that returns after
+ * a cancellation was delivered to it ends cancelled, as a CancelledError
+ * that propagates does in asyncio.
+ *
+ * Stacks come from mmap(2) with a PROT_NONE guard page below them
+ * (mprotect(2)): a task that overflows its stack dies of SIGSEGV instead
+ * of silently writing over other memory.  A stack is unmapped as soon as
+ * its task ends.
+ */
+struct loop_task;
+
+/* A task's body; what it returns is the task's result. */
+typedef void *(*loop_task_fn)(struct loop_task *t, void *arg);
+
+/* The default stack: 64 KiB, plus the guard page. */
+#define LOOP_TASK_STACK	(64 * 1024)
+
+/*
+ * Create a task running fn(t, arg) on a stack of stack_size bytes (0:
+ * LOOP_TASK_STACK); its first step is scheduled with call_soon.  The
+ * caller holds one reference to its future.  Returns NULL with errno:
+ * ENOMEM, or mmap's or mprotect's.
+ */
+struct loop_task *loop_task_new(struct loop *l, const char *name,
+				loop_task_fn fn, void *arg,
+				size_t stack_size);
+/* The task as a future: its result, callbacks and reference count. */
+struct loop_future *loop_task_future(struct loop_task *t);
+/* The loop the task runs on. */
+struct loop *loop_task_loop(const struct loop_task *t);
+/*
+ * Ask the task to stop: the await it is in (or its next one) returns
+ * ECANCELED, and what it awaited is cancelled too, as asyncio does.  A
+ * task cancelled before its first step never runs.  Returns 1, or 0
+ * when the task has already ended.
+ */
+int loop_task_cancel(struct loop_task *t);
+/*
+ * From inside the task: end it with an exception instead of a result
+ * (the function should return right after).  msg is copied.
+ */
+void loop_task_raise(struct loop_task *t, int err, const char *msg);
+
+/*
+ * Await f from inside task t: 0 with *result (result may be NULL), or
+ * -1 with errno: f's exception code, or ECANCELED.  f's outcome counts
+ * as retrieved.
+ */
+int loop_await(struct loop_task *t, struct loop_future *f, void **result);
+/* Sleep for seconds (asyncio.sleep).  0, or -1 with errno ECANCELED. */
+int loop_sleep(struct loop_task *t, double seconds);
+/*
+ * Await every future in fs (asyncio.gather): 0 once all have results,
+ * stored in results[i] (results may be NULL).  The first exception to
+ * arrive ends the wait with -1 and its code in errno, and, as asyncio's
+ * gather without return_exceptions, the others are NOT cancelled: they
+ * go on, and their outcomes stay in them.  Cancelling the awaiting task
+ * cancels every one of them.  -1 with errno ENOMEM too.
+ */
+int loop_gather(struct loop_task *t, struct loop_future *const *fs,
+		size_t n, void **results);
+/*
+ * Await f for at most timeout seconds (asyncio.wait_for): as
+ * loop_await(), or -1 with errno ETIMEDOUT once the time is up, after
+ * cancelling f.
+ */
+int loop_wait_for(struct loop_task *t, struct loop_future *f,
+		  double timeout, void **result);
+
+/* ---- streams (loop_stream.c) ---- */
+
+/*
+ * A stream, as asyncio's StreamReader and StreamWriter in one: a stream
+ * transport whose protocol buffers what arrives, and read helpers that
+ * tasks await.  The buffer is bounded: reading from the socket pauses
+ * once `limit` bytes wait unread, and resumes as the task consumes them.
+ */
+struct loop_stream;
+
+/* The default limit on buffered, unread bytes, as asyncio's (64 KiB). */
+#define LOOP_STREAM_LIMIT	(64 * 1024)
+
+/*
+ * A stream on fd, a connected non-blocking stream socket (asyncio's
+ * open_connection(sock=...)); the stream owns fd.  limit 0 means
+ * LOOP_STREAM_LIMIT.  Returns NULL with errno ENOMEM (fd is then still
+ * the caller's).
+ */
+struct loop_stream *loop_stream_new(struct loop *l, int fd, size_t limit);
+/*
+ * From task t: connect to sa (asyncio's open_connection).  Returns 0 with
+ * *sp set, or -1 with errno: socket's, connect's (ECONNREFUSED ...),
+ * ENOMEM or ECANCELED.
+ */
+int loop_open_connection(struct loop_task *t, const struct sockaddr *sa,
+			 socklen_t len, struct loop_stream **sp);
+
+/*
+ * From task t: up to n bytes, as soon as any are there.  Returns how
+ * many (0 at end of file), or -1 with errno: the connection's error, or
+ * ECANCELED.
+ */
+ssize_t loop_stream_read(struct loop_task *t, struct loop_stream *s,
+			 void *buf, size_t n);
+/*
+ * Exactly n bytes.  Returns 0, or -1 with errno ENODATA when the stream
+ * ended first (asyncio's IncompleteReadError; the *got bytes that did
+ * come are in buf), or as loop_stream_read().
+ */
+int loop_stream_readexactly(struct loop_task *t, struct loop_stream *s,
+			    void *buf, size_t n, size_t *got);
+/*
+ * Bytes up to and including sep.  Returns 0 with *got set, or -1 with
+ * errno: ENOBUFS when sep is not within the first min(size, limit) bytes
+ * (asyncio's LimitOverrunError; the bytes stay in the stream), ENODATA
+ * when the stream ended without sep (IncompleteReadError: what came is
+ * in buf, *got bytes), or as loop_stream_read().
+ */
+int loop_stream_readuntil(struct loop_task *t, struct loop_stream *s,
+			  const void *sep, size_t seplen, void *buf,
+			  size_t size, size_t *got);
+/*
+ * One line, through its "\n"; at end of file, what is left (maybe
+ * nothing: *got 0).  Returns 0, or -1 as loop_stream_readuntil() except
+ * that end of file is not an error.
+ */
+int loop_stream_readline(struct loop_task *t, struct loop_stream *s,
+			 char *buf, size_t size, size_t *got);
+
+/*
+ * Queue bytes for the peer (see loop_transport_write).  Returns 0, or -1
+ * with errno: the connection's error, EPIPE or ENOBUFS.
+ */
+int loop_stream_write(struct loop_stream *s, const void *buf, size_t n);
+/*
+ * From task t: wait while the write buffer is above its high-water mark
+ * (asyncio's drain).  Returns 0, or -1 with errno: the connection's
+ * error (EPIPE once it is gone), or ECANCELED.
+ */
+int loop_stream_drain(struct loop_task *t, struct loop_stream *s);
+/* Send what is buffered, then shut down the writing side. */
+void loop_stream_write_eof(struct loop_stream *s);
+/*
+ * Close the stream: what is buffered is still sent, then the socket is
+ * closed (asyncio's close() and wait_closed()).  From a task (t not
+ * NULL), wait until the transport is gone, then free s; with t NULL, or
+ * when the wait is cancelled, s is freed once the transport is gone.
+ * Every stream must be closed this way, even after an error.  Never
+ * fails.
+ */
+void loop_stream_close(struct loop_task *t, struct loop_stream *s);
+/* The socket, for getpeername and the like; -1 once closed. */
+int loop_stream_fd(const struct loop_stream *s);
+
+/*
+ * What a stream server does with each connection (asyncio's start_server
+ * client_connected_cb): connected(s, arg) runs in the loop once the
+ * connection is made, usually to start a task that owns s and closes it.
+ */
+struct loop_stream_accept {
+	struct loop *loop;	/* the server's */
+	void (*connected)(struct loop_stream *s, void *arg);
+	void *arg;
+	size_t limit;		/* each stream's; 0: LOOP_STREAM_LIMIT */
+};
+/*
+ * Serve streams on fd, a listening non-blocking socket the server now
+ * owns; acc must outlive the server (loop_start_server sets acc->loop).  Returns it (close it with
+ * loop_server_close), or NULL with errno as loop_server_new().
+ */
+struct loop_server *loop_start_server(struct loop *l, int fd,
+				      struct loop_stream_accept *acc);
+
+/* ---- asyncore (loop_asyncore.c) and asynchat (loop_asynchat.c) ---- */
+
+/*
+ * asyncore's dispatchers, on this loop.  A map holds them; before each
+ * iteration, asyncore_poll() asks every dispatcher readable() and
+ * writable(), makes its reader and writer match the answers (each answer
+ * is an `asyncore` trace event), then runs loop_run_once().  A dispatcher
+ * owns its non-blocking socket.  Closing one unhooks and closes the
+ * socket at once; the dispatcher is freed, after destroy(), at the start
+ * of the next poll.  Errors inside a dispatcher call handle_error, then
+ * handle_close (unless handle_error closed it).
+ */
+struct asyncore_map;
+struct asyncore_dispatcher;
+
+/*
+ * What a dispatcher implements; any may be NULL.  readable() defaults to
+ * yes, writable() to "while connecting" (Python's True would spin),
+ * handle_close to asyncore_close(); a listening dispatcher gets
+ * handle_accept instead of handle_read and is never asked to write.
+ * destroy() is the last call: free ctx there.
+ */
+struct asyncore_ops {
+	int (*readable)(struct asyncore_dispatcher *d, void *ctx);
+	int (*writable)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_read)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_write)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_accept)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_connect)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_close)(struct asyncore_dispatcher *d, void *ctx);
+	void (*handle_error)(struct asyncore_dispatcher *d, int err,
+			     void *ctx);
+	void (*destroy)(struct asyncore_dispatcher *d, void *ctx);
+};
+
+/* A map on l (asyncore's socket_map).  NULL with errno ENOMEM. */
+struct asyncore_map *asyncore_map_new(struct loop *l);
+/* Close every dispatcher left (asyncore.close_all) and free m. */
+void asyncore_map_free(struct asyncore_map *m);
+/* Open dispatchers in m. */
+size_t asyncore_map_count(const struct asyncore_map *m);
+/*
+ * One pass: ask, then one loop iteration.  Returns 0, or -1 with errno
+ * as loop_run_once().
+ */
+int asyncore_poll(struct asyncore_map *m);
+/*
+ * asyncore.loop(): poll until m is empty, loop_stop(), or count passes
+ * (count < 0: no bound).  Returns 0, or -1 as asyncore_poll().
+ */
+int asyncore_loop(struct asyncore_map *m, long count);
+
+/*
+ * A dispatcher on fd, a non-blocking CLOEXEC socket it now owns,
+ * connected when getpeername(2) finds a peer.  name (static storage)
+ * names it in traces.  Returns NULL with errno ENOMEM.
+ */
+struct asyncore_dispatcher *asyncore_dispatcher_new(struct asyncore_map *m,
+	int fd, const char *name, const struct asyncore_ops *ops, void *ctx);
+/* The socket; -1 once closed. */
+int asyncore_fd(const struct asyncore_dispatcher *d);
+/* Non-zero once connected (handle_connect has run, or fd had a peer). */
+int asyncore_connected(const struct asyncore_dispatcher *d);
+/*
+ * Start connecting; handle_connect runs when it completes (at once if
+ * it already did).  Returns 0, or -1 with connect(2)'s errno.
+ */
+int asyncore_connect(struct asyncore_dispatcher *d, const struct sockaddr *sa,
+		     socklen_t len);
+/* listen(2), and accept from now on.  Returns 0, or -1 with its errno. */
+int asyncore_listen(struct asyncore_dispatcher *d, int backlog);
+/*
+ * accept4(2) a connection, SOCK_NONBLOCK | SOCK_CLOEXEC.  Returns its
+ * fd, or -1 with errno (EAGAIN: none waiting, not an error).
+ */
+int asyncore_accept(struct asyncore_dispatcher *d, struct sockaddr *sa,
+		    socklen_t *len);
+/*
+ * send(2) what the socket takes: the count, 0 when it is full or when
+ * the peer is gone (handle_close has then run), or -1 with errno.
+ */
+ssize_t asyncore_send(struct asyncore_dispatcher *d, const void *buf,
+		      size_t n);
+/*
+ * recv(2): the count, 0 at end of file or reset (handle_close has then
+ * run), or -1 with errno (EAGAIN: nothing yet).
+ */
+ssize_t asyncore_recv(struct asyncore_dispatcher *d, void *buf, size_t n);
+/* Unhook and close now; freed at the next poll.  Never fails. */
+void asyncore_close(struct asyncore_dispatcher *d);
+/* handle_error(err), then handle_close unless it closed d. */
+void asyncore_fail(struct asyncore_dispatcher *d, int err);
+
+/*
+ * asynchat: a dispatcher whose input is framed by a terminator and whose
+ * output is a FIFO of pushed bytes.  Every callback may be NULL:
+ * collect_incoming_data defaults to keeping the bytes (bounded by the
+ * limit; returns 0, or -1 with errno to end the channel), and
+ * found_terminator gets what was kept since the last terminator (n 0
+ * when a collector of one's own took it).  handle_close defaults to
+ * closing, and destroy is the last call.
+ */
+struct asynchat;
+
+struct asynchat_ops {
+	int (*collect_incoming_data)(struct asynchat *c, const void *buf,
+				     size_t n, void *ctx);
+	void (*found_terminator)(struct asynchat *c, const void *data,
+				 size_t n, void *ctx);
+	void (*handle_connect)(struct asynchat *c, void *ctx);
+	void (*handle_close)(struct asynchat *c, void *ctx);
+	void (*handle_error)(struct asynchat *c, int err, void *ctx);
+	void (*destroy)(struct asynchat *c, void *ctx);
+};
+
+/* Input kept between terminators, by default (EMSGSIZE beyond). */
+#define ASYNCHAT_LIMIT		(64 * 1024)
+/* The longest byte-string terminator. */
+#define ASYNCHAT_TERM_MAX	64
+/* The most the producer FIFO holds (ENOBUFS beyond). */
+#define ASYNCHAT_PUSH_MAX	(1024 * 1024)
+
+/*
+ * A channel on fd, as asyncore_dispatcher_new(); no terminator yet (all
+ * input is collected).  Returns NULL with errno ENOMEM.
+ */
+struct asynchat *asynchat_new(struct asyncore_map *m, int fd,
+			      const char *name,
+			      const struct asynchat_ops *ops, void *ctx);
+/* Its dispatcher: for asyncore_connect(), asyncore_fd() and the like. */
+struct asyncore_dispatcher *asynchat_dispatcher(struct asynchat *c);
+/*
+ * Frame on a byte string (1 to ASYNCHAT_TERM_MAX bytes; "\r\n\r\n").
+ * Returns 0, or -1 with errno EINVAL.
+ */
+int asynchat_set_terminator(struct asynchat *c, const void *term, size_t n);
+/* Frame on a count: found_terminator after count more bytes (0: none). */
+void asynchat_set_terminator_count(struct asynchat *c, size_t count);
+/* No terminator: collect until the peer closes. */
+void asynchat_set_terminator_none(struct asynchat *c);
+/* The input bound (0: ASYNCHAT_LIMIT). */
+void asynchat_set_limit(struct asynchat *c, size_t limit);
+/* What the default collector holds now (for handle_close, say). */
+const void *asynchat_collected(const struct asynchat *c, size_t *n);
+/*
+ * Frame bytes as if they had been read: what handle_read does with each
+ * recv(2).  Returns 0, or -1 with errno (EMSGSIZE: the limit; or the
+ * collector's), and the channel is then the caller's to fail.
+ */
+int asynchat_feed(struct asynchat *c, const void *buf, size_t n);
+/*
+ * Queue a copy of buf and send what the socket takes now.  Returns 0,
+ * or -1 with errno: EPIPE (closed or closing), ENOBUFS (past
+ * ASYNCHAT_PUSH_MAX) or ENOMEM.
+ */
+int asynchat_push(struct asynchat *c, const void *buf, size_t n);
+/* Bytes pushed and not yet sent. */
+size_t asynchat_queued(const struct asynchat *c);
+/* Close once everything pushed has been sent. */
+void asynchat_close_when_done(struct asynchat *c);
+/* Close now, dropping what is queued.  Never fails. */
+void asynchat_close(struct asynchat *c);
+/* Non-zero once closed. */
+int asynchat_closed(const struct asynchat *c);
 
 #endif

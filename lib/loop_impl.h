@@ -77,6 +77,7 @@ struct loop {
 	struct loop_io *free_ios;
 
 	int stopping;
+	const int *until;	/* loop_run_until's flag, or NULL */
 	unsigned long long iterations;
 
 	loop_warn_fn warn;		/* debug mode when set */
@@ -150,5 +151,51 @@ void loop_children_clear(struct loop *l);
 void loop_transports_clear(struct loop *l);
 /* Close every server's listener and free them. */
 void loop_servers_clear(struct loop *l);
+
+/* ---- loop_future.c, for loop_task.c ---- */
+
+enum future_state {
+	FUT_PENDING,
+	FUT_RESULT,		/* ended with a result */
+	FUT_ERROR,		/* ended with an exception: err, msg */
+	FUT_CANCELLED,
+};
+
+/* One done-callback; scheduled (with a reference on f) once f ends. */
+struct future_cb {
+	struct loop_future *f;
+	const char *name;	/* for the trace: "wakeup", "gather" ... */
+	loop_future_cb cb;
+	void *arg;
+	int scheduled;		/* in the ready queue */
+	int removed;		/* scheduled, then removed: skip it */
+	struct future_cb *next;
+};
+
+struct loop_future {
+	struct loop *loop;
+	const char *name;
+	enum future_state state;
+	void *result;
+	int err;
+	char msg[128];
+	int retrieved;		/* result() or exception() was called */
+	unsigned refs;
+	struct future_cb *cbs;	/* in the order added */
+	/* Called when the last reference goes, before f is freed (tasks). */
+	void (*destroy)(struct loop_future *f);
+};
+
+/* Set up f, already allocated (a task embeds one).  Never fails. */
+void future_init(struct loop_future *f, struct loop *l, const char *name);
+/*
+ * End f as state (with result, or err and msg).  Returns 0, or -1 with
+ * errno EINVAL (already ended) or ENOMEM (a callback not scheduled).
+ */
+int future_end(struct loop_future *f, enum future_state state, void *result,
+	       int err, const char *msg);
+/* loop_future_add_done_callback() with a name for the trace. */
+int future_add_cb(struct loop_future *f, const char *name, loop_future_cb cb,
+		  void *arg);
 
 #endif

@@ -182,6 +182,7 @@ static const struct {
 	{ "waitpid", 0, 0 }, { "kill", 0, 0 }, { "sigaction", 0, 0 },
 	{ "sigprocmask", 0, 0 }, { "getrlimit", 0, 0 }, { "setrlimit", 0, 0 },
 	{ "mmap", 0, 0 }, { "munmap", 0, 0 }, { "msync", 0, 0 },
+	{ "mprotect", 0, 0 },
 	{ "mincore", 0, 0 }, { "mremap", 0, 0 }, { "madvise", 0, 0 },
 	{ "ftruncate", 0, 0 }, { "fstat", 0, 0 }, { "shm_open", 0, 0 },
 	{ "shm_unlink", 0, 0 },

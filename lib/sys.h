@@ -119,6 +119,7 @@ int sys_setrlimit(int resource, const struct rlimit *rl);
 struct stat;
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int sys_munmap(void *addr, size_t len);
+int sys_mprotect(void *addr, size_t len, int prot);
 int sys_msync(void *addr, size_t len, int flags);
 int sys_mincore(void *addr, size_t len, unsigned char *vec);
 void *sys_mremap(void *old, size_t old_len, size_t new_len, int flags);

@@ -25,7 +25,8 @@ static const struct sym prot_bits[] = {
 static const struct sym map_flags[] = {
 	SYM(MAP_SHARED_VALIDATE), SYM(MAP_SHARED), SYM(MAP_PRIVATE),
 	SYM(MAP_ANONYMOUS), SYM(MAP_FIXED), SYM(MAP_FIXED_NOREPLACE),
-	SYM(MAP_POPULATE), SYM(MAP_NORESERVE), SYM(MAP_LOCKED), SYM_END
+	SYM(MAP_POPULATE), SYM(MAP_NORESERVE), SYM(MAP_LOCKED), SYM(MAP_STACK),
+	SYM_END
 };
 static const struct sym msync_flags[] = {
 	SYM(MS_SYNC), SYM(MS_ASYNC), SYM(MS_INVALIDATE), SYM_END
@@ -82,7 +83,8 @@ sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	rec_prot(&r, prot);
 	rec_flags(&r, "flags", (unsigned long)flags, map_flags);
 	rec_int(&r, "offset", (long long)off);
-	rec_qual(&r, (flags & MAP_PRIVATE) ? "MAP_PRIVATE" :
+	rec_qual(&r, (flags & MAP_PRIVATE) ? ((flags & MAP_ANONYMOUS) ?
+	    "MAP_PRIVATE|MAP_ANONYMOUS" : "MAP_PRIVATE") :
 	    (flags & MAP_ANONYMOUS) ? "MAP_SHARED|MAP_ANONYMOUS" : "MAP_SHARED");
 	if (rec_injected(&r)) {
 		rec_fail(&r);
@@ -110,6 +112,32 @@ sys_munmap(void *addr, size_t len)
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = munmap(addr, len);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/*
+ * mprotect(2) changes the access of whole pages; PROT_NONE turns them
+ * into a guard, where any touch is SIGSEGV.
+ */
+int
+sys_mprotect(void *addr, size_t len, int prot)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return mprotect(addr, len, prot);
+	rec_start(&r, "mprotect", -1);
+	rec_ptr(&r, "addr", addr);
+	rec_int(&r, "len", (long long)len);
+	rec_prot(&r, prot);
+	if (prot == PROT_NONE)
+		rec_qual(&r, "PROT_NONE");
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = mprotect(addr, len, prot);
 	r.err = errno;
 	rec_end(&r, ret);
 	return ret;

@@ -18,11 +18,22 @@ json_events() {
 	for name in hello-soon clock-later watch-fd signals; do
 		assert_line --regexp "^$name +event loop +[a-z_]+: .+"
 	done
+	for name in hello-coro clock-coro chain future-until-complete \
+		    future-forever parallel; do
+		assert_line --regexp "^$name +tasks and futures +.+"
+	done
 	for name in tcp-echo-server tcp-echo-client udp-echo-server \
 		    udp-echo-client register-socket; do
 		assert_line --regexp "^$name +protocols +a .+"
 	done
-	[ "${#lines[@]}" -eq 10 ]
+	for name in stream-echo-server stream-echo-client \
+		    register-socket-streams; do
+		assert_line --regexp "^$name +streams +a .+"
+	done
+	for name in asyncore-http-client asyncore-echo-server asynchat-http; do
+		assert_line --regexp "^$name +asyncore and asynchat +a .+"
+	done
+	[ "${#lines[@]}" -eq 22 ]
 }
 
 @test "demo --list --json: one object per demo" {
@@ -33,8 +44,13 @@ import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 names = [r["name"] for r in rows]
 assert names == ["hello-soon", "clock-later", "watch-fd", "signals",
+                 "hello-coro", "clock-coro", "chain",
+                 "future-until-complete", "future-forever", "parallel",
                  "tcp-echo-server", "tcp-echo-client", "udp-echo-server",
-                 "udp-echo-client", "register-socket"], names
+                 "udp-echo-client", "register-socket",
+                 "stream-echo-server", "stream-echo-client",
+                 "register-socket-streams", "asyncore-http-client",
+                 "asyncore-echo-server", "asynchat-http"], names
 assert all(r["summary"] and r["group"] for r in rows)'
 }
 
@@ -152,7 +168,7 @@ assert all(g >= 0.049 for g in gaps), gaps'
 	assert_line --index 0 "ipc loop demo: no demo called 'nosuch' (see --list)"
 	run "$IPC" loop demo hello-soon --interval 1
 	assert_usage_error
-	assert_line --index 0 "ipc loop demo: --interval is for clock-later"
+	assert_line --index 0 "ipc loop demo: --interval is for clock-later and the task demos that sleep"
 	run "$IPC" loop demo hello-soon --signals self-pipe
 	assert_usage_error
 	assert_line --index 0 "ipc loop demo: --signals is for the signals demo"

@@ -31,7 +31,8 @@ static const struct opt demo_opts[] = {
 	OPT_ONEOF(0, "signals", &o.signals, "HOW", "signalfd|self-pipe",
 		  "signals: how they reach the loop (default: signalfd)"),
 	OPT_SECS(0, "interval", &o.interval,
-		 "clock-later: seconds between ticks (default 1)"),
+		 "clock-later and the task demos: seconds between ticks, or "
+		 "of each sleep (default 1)"),
 	OPT_STR_C(0, "serve", &o.serve, "ADDR",
 		  "servers: serve outside peers on ADDR until SIGINT or "
 		  "SIGTERM", "@host"),
@@ -47,7 +48,10 @@ static const struct {
 	const struct loop_demo *demos;
 } groups[] = {
 	{ "event loop", loop_demos_core },
+	{ "tasks and futures", loop_demos_task },
 	{ "protocols", loop_demos_proto },
+	{ "streams", loop_demos_stream },
+	{ "asyncore and asynchat", loop_demos_asyn },
 };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
 
@@ -198,8 +202,10 @@ run_demo(struct cli *cli)
 	if ((demo = find(cli->argv[0])) == NULL)
 		return usage_error(cli, "no demo called '%s' (see --list)",
 				   cli->argv[0]);
-	if (o.interval > 0 && strcmp(demo->name, "clock-later") != 0)
-		return usage_error(cli, "--interval is for clock-later");
+	if (o.interval > 0 && strcmp(demo->name, "clock-later") != 0 &&
+	    !(demo->flags & DEMO_INTERVAL))
+		return usage_error(cli, "--interval is for clock-later and "
+				   "the task demos that sleep");
 	if (o.signals != NULL && strcmp(demo->name, "signals") != 0)
 		return usage_error(cli, "--signals is for the signals demo");
 	if (o.serve != NULL && !(demo->flags & DEMO_SERVE))
@@ -238,6 +244,18 @@ const struct verb loop_demo_verb = {
 		"the demo sends both to itself.  The handlers run as "
 		"ordinary callbacks, never in signal context; --signals "
 		"chooses signalfd(2) or a self-pipe.\n\n"
+		"hello-coro, clock-coro, chain: coroutines as tasks, each "
+		"on its own guarded stack: a task that prints and ends, one "
+		"that prints the date and sleeps five times, and print_sum "
+		"awaiting compute, which sleeps (a plain C call: the stack is "
+		"the task's own).\n\n"
+		"future-until-complete, future-forever: slow_operation "
+		"sleeps, then sets a future's result; run_until_complete "
+		"waits for the future, or a done-callback prints it and stops "
+		"run_forever.\n\n"
+		"parallel: tasks A, B and C compute factorials, interleaving "
+		"at each sleep; a fourth task gathers them.  --interval sets "
+		"the task demos' sleeps.\n\n"
 		"tcp-echo-server, tcp-echo-client: protocols on stream "
 		"transports.  The client sends Hello World!, the server "
 		"echoes it and closes, and the client stops the loop when "
@@ -252,8 +270,25 @@ const struct verb loop_demo_verb = {
 		"register-socket: a protocol on a socket that is already "
 		"open (one end of a socketpair) gets the data written into "
 		"the other end.\n\n"
+		"stream-echo-server, stream-echo-client, "
+		"register-socket-streams: the same on streams, each "
+		"coroutine a task: open_connection, read, write, drain and "
+		"close; the server starts a task per connection.  Options "
+		"as for the TCP pair.\n\n"
+		"asyncore-http-client, asyncore-echo-server, asynchat-http: "
+		"the older styles on the same loop.  Before each iteration "
+		"every dispatcher is asked readable() and writable(), as "
+		"asyncore.loop() does (--trace shows each answer as an "
+		"asyncore event).  asyncore-http-client fetches / (--connect "
+		"ADDR: from another server); asyncore-echo-server echoes its "
+		"own client (--serve ADDR: outside ones); asynchat-http reads "
+		"headers up to a blank line, then Content-Length bytes of "
+		"body, and answers with what it parsed (--serve ADDR: outside "
+		"clients).  Input without a terminator is cut off at 64 KiB."
+		"\n\n"
 		"Every demo takes --backend, --trace (iter, poll, callback, "
-		"timer and fd events) and --step.",
+		"timer and fd events; task and future events for the task "
+		"demos) and --step.",
 	.examples = (const char *const[]){
 		"ipc loop demo --list\tevery demo, one line each",
 		"ipc loop demo hello-soon --trace\tone callback, and the "
@@ -264,17 +299,28 @@ const struct verb loop_demo_verb = {
 		"socketpair, waited for with select(2)",
 		"ipc loop demo signals --signals self-pipe\tSIGINT and "
 		"SIGTERM through a self-pipe",
+		"ipc loop demo parallel --interval 0.1 --trace\tthree tasks "
+		"stepping in turns, and what each awaits",
 		"ipc loop demo tcp-echo-server\tan echo server and its "
 		"client, in one loop",
 		"ipc loop demo tcp-echo-server --serve 127.0.0.1:8888"
 		"\tserve outside clients (try: nc 127.0.0.1 8888)",
 		"ipc loop demo udp-echo-client --connect 127.0.0.1:9999"
 		"\tsend one datagram to an outside echo server",
+		"ipc loop demo stream-echo-client --connect 127.0.0.1:8888"
+		"\ta task talks to an outside echo server through a stream",
+		"ipc loop demo asynchat-http --serve 127.0.0.1:8080\tthe "
+		"chapter's asynchat HTTP handler (try: curl -d hi "
+		"127.0.0.1:8080/x)",
 		NULL },
 	.opts = demo_opts,
 	.min_args = 0, .max_args = 1,
-	.args_hint = "hello-soon|clock-later|watch-fd|signals|tcp-echo-server|"
+	.args_hint = "hello-soon|clock-later|watch-fd|signals|hello-coro|"
+		     "clock-coro|chain|future-until-complete|future-forever|"
+		     "parallel|tcp-echo-server|"
 		     "tcp-echo-client|udp-echo-server|udp-echo-client|"
-		     "register-socket",
+		     "register-socket|stream-echo-server|stream-echo-client|"
+		     "register-socket-streams|asyncore-http-client|"
+		     "asyncore-echo-server|asynchat-http",
 	.run = run_demo,
 };

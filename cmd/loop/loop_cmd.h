@@ -28,6 +28,7 @@ struct demo_ctx {
 enum {
 	DEMO_SERVE = 1 << 0,	/* --serve ADDR */
 	DEMO_CONNECT = 1 << 1,	/* --connect ADDR */
+	DEMO_INTERVAL = 1 << 2,	/* --interval SECS (clock-later checks by name) */
 };
 
 /* One demo: its name for `ipc loop demo NAME`, one line, and its body. */
@@ -40,6 +41,10 @@ struct loop_demo {
 
 /* The groups, NULL-name terminated: demo_loop.c, demo_proto.c. */
 extern const struct loop_demo loop_demos_core[], loop_demos_proto[];
+/* Tasks and futures: demo_task.c; streams: demo_stream.c. */
+extern const struct loop_demo loop_demos_task[], loop_demos_stream[];
+/* The asyncore and asynchat group (demo_asyn.c). */
+extern const struct loop_demo loop_demos_asyn[];
 
 /* The UDP echo demos (demo_udp.c), listed with demo_proto.c's. */
 int loop_demo_udp_server(struct demo_ctx *d);

@@ -133,6 +133,33 @@ test_call_soon(void **state)
 	assert_int_equal(loop_close(l), 0);
 }
 
+static void
+set_flag(struct loop *l, void *arg)
+{
+	(void)l;
+	*(int *)arg = 1;
+}
+
+/*
+ * run_until returns once a callback sets its flag, even with nothing else
+ * to wait for: the loop must not go on to wait forever first.  The alarm
+ * turns a hang into a failure.
+ */
+static void
+test_run_until_flag(void **state)
+{
+	struct loop *l = loop_new(NULL);
+	int done = 0;
+
+	(void)state;
+	alarm(10);
+	assert_non_null(loop_call_soon(l, "set", set_flag, &done));
+	assert_int_equal(loop_run_until(l, &done), 0);
+	assert_int_equal(done, 1);
+	alarm(0);
+	assert_int_equal(loop_close(l), 0);
+}
+
 /* A reader that removes itself and closes its fd; another reader stays. */
 struct pipe_state {
 	int fds[2];
@@ -586,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_timer_order),
 		cmocka_unit_test(test_timer_cancel),
 		cmocka_unit_test(test_call_soon),
+		cmocka_unit_test(test_run_until_flag),
 		cmocka_unit_test(test_close_from_callback),
 		cmocka_unit_test(test_reader_writer),
 		cmocka_unit_test(test_signals_signalfd),
