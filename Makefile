@@ -20,6 +20,8 @@ TEST_PKGS := cmocka
 APT_PKGS := pkg-config libssl-dev libreadline-dev libncurses-dev libjansson-dev \
 	libcmocka-dev bats bats-support bats-assert bats-file socat ncat \
 	openssl python3 curl zsh fish man-db
+# The libraries bench/ compares the event loop against (make bench only).
+BENCH_PKGS := libuv1-dev libevent-dev
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -43,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 APPLETS = $(shell sed -n 's/^APPLET.\([a-z]*\).*/\1/p' cmd/commands.h)
 LINKS = $(APPLETS:%=$(BUILD)/ipc-%)
 
-.PHONY: all deps test unit bats asan demo install uninstall generate clean check-generated
+.PHONY: all deps test unit bats asan demo bench install uninstall generate clean check-generated
 all: deps $(BUILD)/ipc $(LINKS)
 
 # Check with pkg-config; install what is missing when we may (root, or
@@ -55,11 +57,17 @@ deps:
 	[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$$missing bats-assert"; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make: missing:$$missing"; \
-	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	$(call apt_install,$(APT_PKGS))
+
+# $(call apt_install,PACKAGES): install Debian packages when we may (root,
+# or sudo without a password), otherwise say the one command that would.
+define apt_install
+if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "make: run: sudo apt-get install -y $(APT_PKGS)"; exit 1; fi; \
+	else echo "make: run: sudo apt-get install -y $(1)"; exit 1; fi; \
 	$$sudo apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(APT_PKGS)
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(1)
+endef
 
 $(BUILD)/libipc.a: $(LIB_OBJ)
 	@rm -f $@
@@ -98,6 +106,12 @@ asan:
 # machine without a terminal, 'ipc demo' is a guided walk in plain text.
 demo: all
 	@$(BUILD)/ipc tui
+
+# Side-by-side echo benchmark (bench/run): prints figures, not a test.
+bench: all
+	@pkg-config --exists libuv libevent 2>/dev/null || { \
+	echo "make: missing: $(BENCH_PKGS)"; $(call apt_install,$(BENCH_PKGS)); }
+	@IPC_BUILD=$(BUILD) bench/run
 
 generate: all
 	@IPC_BUILD=$(BUILD) tests/helpers/generate write
