@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock mmap poll spawn tls loop sig tui help completion manpage demo "
+	local applets="sock tls poll loop sig spawn mmap tui help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -35,12 +35,12 @@ _ipc()
 	if [[ -z $verb ]]; then
 		case $applet in
 		sock) COMPREPLY=($(compgen -W "connect listen serve send recv pair fdpass resolve options families netlink sniff --help" -- "$cur")) ;;
-		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
-		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
-		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree zombie inherit --help" -- "$cur")) ;;
 		tls) COMPREPLY=($(compgen -W "connect serve cert check ciphers bio probe --help" -- "$cur")) ;;
+		poll) COMPREPLY=($(compgen -W "demo compare limits --help" -- "$cur")) ;;
 		loop) COMPREPLY=($(compgen -W "demo serve --help" -- "$cur")) ;;
 		sig) COMPREPLY=($(compgen -W "list send catch show mask eintr alarm threads unsafe --help" -- "$cur")) ;;
+		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree zombie inherit --help" -- "$cur")) ;;
+		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
 		tui) COMPREPLY=($(compgen -W "pick run replay attach --help" -- "$cur")) ;;
 		esac
 		return
@@ -73,41 +73,6 @@ _ipc()
 	sock/sniff/--timeout) return ;;
 	sock/sniff/--port) return ;;
 	sock/sniff/--proto) COMPREPLY=($(compgen -W "tcp udp" -- "$cur")); return ;;
-	mmap/map/--write) return ;;
-	mmap/map/--read) return ;;
-	mmap/map/--find) return ;;
-	mmap/map/--resize) return ;;
-	mmap/map/--madvise) COMPREPLY=($(compgen -W "normal random sequential willneed dontneed" -- "$cur")); return ;;
-	mmap/share/--count) return ;;
-	mmap/shm/--size) return ;;
-	mmap/shm/--offset) return ;;
-	mmap/shm/--length) return ;;
-	mmap/sigbus/--keep) return ;;
-	mmap/sigbus/--touch) return ;;
-	poll/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
-	poll/compare/--fds) return ;;
-	poll/compare/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
-	poll/compare/--time) return ;;
-	spawn/run/--stdout) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	spawn/run/--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	spawn/run/--stdin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	spawn/run/--timeout) return ;;
-	spawn/run/--env) return ;;
-	spawn/run/--cwd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	spawn/run/--pass-fd) return ;;
-	spawn/run/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
-	spawn/pipeline/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
-	spawn/shell/--timeout) return ;;
-	spawn/shell/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
-	spawn/popen/--stderr) COMPREPLY=($(compgen -W "inherit separate merged" -- "$cur")); return ;;
-	spawn/popen/--timeout) return ;;
-	spawn/popen/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
-	spawn/deadlock/--size) return ;;
-	spawn/deadlock/--timeout) return ;;
-	spawn/deadlock/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
-	spawn/tree/--input) return ;;
-	spawn/tree/--timeout) return ;;
-	spawn/tree/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
 	tls/connect/--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	tls/connect/--servername) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
 	tls/connect/--min-version) return ;;
@@ -148,6 +113,10 @@ _ipc()
 	tls/bio/--min-version) return ;;
 	tls/bio/--max-version) return ;;
 	tls/probe/--timeout) return ;;
+	poll/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+	poll/compare/--fds) return ;;
+	poll/compare/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
+	poll/compare/--time) return ;;
 	loop/demo/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
 	loop/demo/--signals) COMPREPLY=($(compgen -W "signalfd self-pipe" -- "$cur")); return ;;
 	loop/demo/--interval) return ;;
@@ -168,6 +137,37 @@ _ipc()
 	sig/threads/--rounds) return ;;
 	sig/threads/--signal) COMPREPLY=($(compgen -W "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" -- "$cur")); return ;;
 	sig/unsafe/--handler) COMPREPLY=($(compgen -W "unsafe safe both" -- "$cur")); return ;;
+	spawn/run/--stdout) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--stdin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--timeout) return ;;
+	spawn/run/--env) return ;;
+	spawn/run/--cwd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	spawn/run/--pass-fd) return ;;
+	spawn/run/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/pipeline/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/shell/--timeout) return ;;
+	spawn/shell/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/popen/--stderr) COMPREPLY=($(compgen -W "inherit separate merged" -- "$cur")); return ;;
+	spawn/popen/--timeout) return ;;
+	spawn/popen/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/deadlock/--size) return ;;
+	spawn/deadlock/--timeout) return ;;
+	spawn/deadlock/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	spawn/tree/--input) return ;;
+	spawn/tree/--timeout) return ;;
+	spawn/tree/--method) COMPREPLY=($(compgen -W "fork vfork posix_spawn" -- "$cur")); return ;;
+	mmap/map/--write) return ;;
+	mmap/map/--read) return ;;
+	mmap/map/--find) return ;;
+	mmap/map/--resize) return ;;
+	mmap/map/--madvise) COMPREPLY=($(compgen -W "normal random sequential willneed dontneed" -- "$cur")); return ;;
+	mmap/share/--count) return ;;
+	mmap/shm/--size) return ;;
+	mmap/shm/--offset) return ;;
+	mmap/shm/--length) return ;;
+	mmap/sigbus/--keep) return ;;
+	mmap/sigbus/--touch) return ;;
 	tui/attach/--wait) return ;;
 	esac
 
@@ -184,22 +184,6 @@ _ipc()
 	sock/families) opts="--json " ;;
 	sock/netlink) opts="--json " ;;
 	sock/sniff) opts="--count --timeout --port --proto --hex --json "; words="$(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")" ;;
-	mmap/map) opts="--write --private --read --find --resize --madvise "; words="$(compgen -f -- "$cur")" ;;
-	mmap/share) opts="--count --private " ;;
-	mmap/shm) opts="--size --hold --offset --length --json "; words="create write read unlink list" ;;
-	mmap/sigbus) opts="--keep --touch " ;;
-	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
-	poll/compare) opts="--fds --backend --time --json " ;;
-	poll/limits) opts="--json " ;;
-	spawn/run) opts="--capture --stdout --stderr --merge --stdin --timeout --env --clear-env --cwd --new-session --pgroup --pass-fd --method --shell " ;;
-	spawn/pipeline) opts="--explain --pipefail --method " ;;
-	spawn/shell) opts="--dry-run --timeout --method " ;;
-	spawn/quote) opts="" ;;
-	spawn/popen) opts="--stderr --timeout --method " ;;
-	spawn/deadlock) opts="--size --timeout --method " ;;
-	spawn/tree) opts="--json --input --timeout --method " ;;
-	spawn/zombie) opts="" ;;
-	spawn/inherit) opts="" ;;
 	tls/connect) opts="--ca --servername --insecure --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --sess-out --sess-in --reconnect --show-certs --timeout --idle-timeout --crlf --hex --recv-only "; words="$(compgen -A hostname -- "$cur")" ;;
 	tls/serve) opts="--echo --exec --require-client-cert --ca --min-version --max-version --ciphers --ciphersuites --groups --alpn --cert --key --keylog --max-conn --count --handshake-timeout --quiet " ;;
 	tls/cert) opts="--type --cn --san --days --out --ca --ca-key --host --json "; words="$(compgen -f -- "$cur")" ;;
@@ -207,7 +191,10 @@ _ipc()
 	tls/ciphers) opts="--tls-version --json " ;;
 	tls/bio) opts="--min-version --max-version --step " ;;
 	tls/probe) opts="--timeout --suites --json "; words="$(compgen -A hostname -- "$cur")" ;;
-	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket" ;;
+	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
+	poll/compare) opts="--fds --backend --time --json " ;;
+	poll/limits) opts="--json " ;;
+	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http" ;;
 	loop/serve) opts="--echo --backend --debug "; words="$(compgen -A hostname -- "$cur")" ;;
 	sig/list) opts="--json " ;;
 	sig/send) opts="--pidfd --queue " ;;
@@ -218,6 +205,19 @@ _ipc()
 	sig/alarm) opts="--open --setitimer " ;;
 	sig/threads) opts="--threads --unblock --rounds --signal " ;;
 	sig/unsafe) opts="--handler " ;;
+	spawn/run) opts="--capture --stdout --stderr --merge --stdin --timeout --env --clear-env --cwd --new-session --pgroup --pass-fd --method --shell " ;;
+	spawn/pipeline) opts="--explain --pipefail --method " ;;
+	spawn/shell) opts="--dry-run --timeout --method " ;;
+	spawn/quote) opts="" ;;
+	spawn/popen) opts="--stderr --timeout --method " ;;
+	spawn/deadlock) opts="--size --timeout --method " ;;
+	spawn/tree) opts="--json --input --timeout --method " ;;
+	spawn/zombie) opts="" ;;
+	spawn/inherit) opts="" ;;
+	mmap/map) opts="--write --private --read --find --resize --madvise "; words="$(compgen -f -- "$cur")" ;;
+	mmap/share) opts="--count --private " ;;
+	mmap/shm) opts="--size --hold --offset --length --json "; words="create write read unlink list" ;;
+	mmap/sigbus) opts="--keep --touch " ;;
 	tui/pick) opts="" ;;
 	tui/run) opts="--plain " ;;
 	tui/replay) opts="--plain "; words="$(compgen -f -- "$cur")" ;;
@@ -233,4 +233,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-mmap ipc-poll ipc-spawn ipc-tls ipc-loop ipc-sig ipc-tui
+complete -F _ipc ipc ipc-sock ipc-tls ipc-poll ipc-loop ipc-sig ipc-spawn ipc-mmap ipc-tui
