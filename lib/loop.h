@@ -743,4 +743,193 @@ void asynchat_close(struct asynchat *c);
 /* Non-zero once closed. */
 int asynchat_closed(const struct asynchat *c);
 
+
+/* ---- synchronisation (loop_sync.c) and queues (loop_queue.c) ---- */
+
+/*
+ * What every primitive below is built on, as asyncio's deques of
+ * futures: a FIFO of waiting tasks.  Each waiter is a future named after
+ * the primitive (so --trace shows "task T: await lock") and a node on
+ * the waiting task's own stack; nothing is allocated but the future.
+ */
+struct loop_lock;
+struct loop_event;
+struct loop_condition;
+struct loop_semaphore;
+struct loop_queue;
+struct loop_waiter;
+struct loop_waiters {
+	struct loop_waiter *head, *tail;
+};
+
+/*
+ * From task t: wait at the back of w until loop_waiters_wake() picks
+ * this waiter.  Returns 0, or -1 with errno ECANCELED (the task was
+ * cancelled; the waiter has left the line) or ENOMEM.  *woken (may be
+ * NULL) says whether the wake-up came, even when a cancel came too: the
+ * caller then passes on what the wake-up handed over.
+ */
+int loop_waiters_wait(struct loop_task *t, struct loop_waiters *w,
+		      const char *name, int *woken);
+/*
+ * Wake the first waiter still waiting (cancelled ones are skipped).
+ * Returns 1, or 0 when nobody was waiting.
+ */
+int loop_waiters_wake(struct loop_waiters *w);
+
+/*
+ * asyncio.Lock: not re-entrant, released by anyone.  Fair: release()
+ * hands the lock to the first waiter, so a task that arrives later
+ * cannot take it first.  name (static storage) names it in traces.
+ * Returns NULL with errno ENOMEM.
+ */
+struct loop_lock *loop_lock_new(struct loop *l, const char *name);
+/* Free k; no task may be waiting on it. */
+void loop_lock_free(struct loop_lock *k);
+/*
+ * From task t: wait for the lock and take it.  Returns 0, or -1 with
+ * errno ECANCELED (not taken: a cancelled waiter never holds it) or
+ * ENOMEM.
+ */
+int loop_lock_acquire(struct loop_task *t, struct loop_lock *k);
+/*
+ * Release k, to its first waiter if any.  Returns 0, or -1 with errno
+ * EPERM when it was not locked (asyncio's RuntimeError).
+ */
+int loop_lock_release(struct loop_lock *k);
+int loop_lock_locked(const struct loop_lock *k);
+
+/* asyncio.Event: a flag that tasks wait to see set.  NULL: ENOMEM. */
+struct loop_event *loop_event_new(struct loop *l, const char *name);
+/* Free e; no task may be waiting on it. */
+void loop_event_free(struct loop_event *e);
+/* Set the flag and wake every waiter. */
+void loop_event_set(struct loop_event *e);
+/* Clear the flag: wait() blocks again. */
+void loop_event_clear(struct loop_event *e);
+int loop_event_is_set(const struct loop_event *e);
+/*
+ * From task t: return once the flag is set (at once if it is).  Returns
+ * 0, or -1 with errno ECANCELED or ENOMEM.
+ */
+int loop_event_wait(struct loop_task *t, struct loop_event *e);
+
+/*
+ * asyncio.Condition: tasks wait, holding lock, for another to notify.
+ * lock NULL: the condition makes and owns its own.  NULL with ENOMEM.
+ */
+struct loop_condition *loop_condition_new(struct loop *l, const char *name,
+					  struct loop_lock *lock);
+/* Free c (and its own lock); no task may be waiting on it. */
+void loop_condition_free(struct loop_condition *c);
+/* Its lock, to acquire before wait() and notify(). */
+struct loop_lock *loop_condition_lock(struct loop_condition *c);
+/*
+ * From task t, holding the lock: release it, wait for a notify, and
+ * take the lock again before returning, even when cancelled (asyncio
+ * does the same).  Returns 0, or -1 with errno: EPERM (the lock was not
+ * held), ECANCELED (the lock is held again) or ENOMEM (it may not be:
+ * see loop_lock_locked()).
+ */
+int loop_condition_wait(struct loop_task *t, struct loop_condition *c);
+/*
+ * wait() until pred(arg) is non-zero (asyncio's wait_for).  Returns 0,
+ * or -1 as loop_condition_wait().
+ */
+int loop_condition_wait_for(struct loop_task *t, struct loop_condition *c,
+			    int (*pred)(void *arg), void *arg);
+/*
+ * Holding the lock: wake up to n waiters, first come first woken.
+ * Returns how many, or -1 with errno EPERM when the lock is not held.
+ */
+int loop_condition_notify(struct loop_condition *c, int n);
+/* Wake every waiter.  Returns as loop_condition_notify(). */
+int loop_condition_notify_all(struct loop_condition *c);
+
+/*
+ * asyncio.Semaphore: value permits; acquire takes one, waiting while
+ * none is left, release gives one back (to the first waiter, if any).
+ * A bounded one (BoundedSemaphore) refuses a release above its initial
+ * value.  Return NULL with errno EINVAL (value < 0) or ENOMEM.
+ */
+struct loop_semaphore *loop_semaphore_new(struct loop *l, const char *name,
+					  int value);
+struct loop_semaphore *loop_bounded_semaphore_new(struct loop *l,
+						  const char *name,
+						  int value);
+/* Free s; no task may be waiting on it. */
+void loop_semaphore_free(struct loop_semaphore *s);
+/*
+ * From task t: take a permit.  Returns 0, or -1 with errno ECANCELED
+ * (no permit taken) or ENOMEM.
+ */
+int loop_semaphore_acquire(struct loop_task *t, struct loop_semaphore *s);
+/*
+ * Give a permit back.  Returns 0, or -1 with errno EINVAL when a bounded
+ * semaphore would go above its initial value (asyncio's ValueError).
+ */
+int loop_semaphore_release(struct loop_semaphore *s);
+/* Permits left now. */
+int loop_semaphore_value(const struct loop_semaphore *s);
+
+/*
+ * asyncio.Queue, LifoQueue and PriorityQueue: items are pointers the
+ * caller owns.  maxsize bounds the queue: put() waits while it is full.
+ * maxsize 0 means unbounded, as in asyncio: put() never waits and the
+ * queue's array doubles as it grows, so a producer faster than its
+ * consumers grows memory without limit.  Prefer a bound.
+ */
+enum loop_queue_kind {
+	LOOP_QUEUE_FIFO,	/* Queue: first in, first out */
+	LOOP_QUEUE_LIFO,	/* LifoQueue: last in, first out */
+	LOOP_QUEUE_PRIORITY,	/* PriorityQueue: smallest first (by cmp) */
+};
+
+/*
+ * A queue of the given kind.  cmp orders a priority queue as qsort(3)'s
+ * compare does (it must be NULL for the other kinds); equal items come
+ * out in no promised order, as with heapq.  Returns NULL with errno
+ * EINVAL (cmp missing or extra) or ENOMEM.
+ */
+struct loop_queue *loop_queue_new(struct loop *l, const char *name,
+				  enum loop_queue_kind kind, size_t maxsize,
+				  int (*cmp)(const void *a, const void *b));
+/* Free q (not its items); no task may be waiting on it. */
+void loop_queue_free(struct loop_queue *q);
+/*
+ * Add item now.  Returns 0, or -1 with errno EAGAIN when full
+ * (asyncio's QueueFull) or ENOMEM.
+ */
+int loop_queue_put_nowait(struct loop_queue *q, void *item);
+/*
+ * Take the next item now.  Returns 0 with *item, or -1 with errno
+ * EAGAIN when empty (asyncio's QueueEmpty).
+ */
+int loop_queue_get_nowait(struct loop_queue *q, void **item);
+/*
+ * From task t: put, waiting while the queue is full.  Returns 0, or -1
+ * with errno ECANCELED (nothing put) or ENOMEM.
+ */
+int loop_queue_put(struct loop_task *t, struct loop_queue *q, void *item);
+/*
+ * From task t: get, waiting while the queue is empty.  Returns 0 with
+ * *item, or -1 with errno ECANCELED (nothing taken) or ENOMEM.
+ */
+int loop_queue_get(struct loop_task *t, struct loop_queue *q, void **item);
+/*
+ * A consumer has finished with an item it got.  Returns 0, or -1 with
+ * errno EINVAL when called more times than items were put (asyncio's
+ * ValueError).
+ */
+int loop_queue_task_done(struct loop_queue *q);
+/*
+ * From task t: wait until every item put has been marked task_done.
+ * Returns 0, or -1 with errno ECANCELED or ENOMEM.
+ */
+int loop_queue_join(struct loop_task *t, struct loop_queue *q);
+size_t loop_queue_size(const struct loop_queue *q);
+int loop_queue_empty(const struct loop_queue *q);
+/* Non-zero when put_nowait would fail with EAGAIN (never if unbounded). */
+int loop_queue_full(const struct loop_queue *q);
+
 #endif

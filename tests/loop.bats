@@ -30,10 +30,13 @@ json_events() {
 		    register-socket-streams; do
 		assert_line --regexp "^$name +streams +a .+"
 	done
+	for name in lock event condition semaphore queue; do
+		assert_line --regexp "^$name +primitives +[a-z].+"
+	done
 	for name in asyncore-http-client asyncore-echo-server asynchat-http; do
 		assert_line --regexp "^$name +asyncore and asynchat +a .+"
 	done
-	[ "${#lines[@]}" -eq 22 ]
+	[ "${#lines[@]}" -eq 27 ]
 }
 
 @test "demo --list --json: one object per demo" {
@@ -49,7 +52,8 @@ assert names == ["hello-soon", "clock-later", "watch-fd", "signals",
                  "tcp-echo-server", "tcp-echo-client", "udp-echo-server",
                  "udp-echo-client", "register-socket",
                  "stream-echo-server", "stream-echo-client",
-                 "register-socket-streams", "asyncore-http-client",
+                 "register-socket-streams", "lock", "event", "condition",
+                 "semaphore", "queue", "asyncore-http-client",
                  "asyncore-echo-server", "asynchat-http"], names
 assert all(r["summary"] and r["group"] for r in rows)'
 }

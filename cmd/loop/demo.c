@@ -51,6 +51,7 @@ static const struct {
 	{ "tasks and futures", loop_demos_task },
 	{ "protocols", loop_demos_proto },
 	{ "streams", loop_demos_stream },
+	{ "primitives", loop_demos_sync },
 	{ "asyncore and asynchat", loop_demos_asyn },
 };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
@@ -275,6 +276,16 @@ const struct verb loop_demo_verb = {
 		"coroutine a task: open_connection, read, write, drain and "
 		"close; the server starts a task per connection.  Options "
 		"as for the TCP pair.\n\n"
+		"lock, event, condition, semaphore, queue: the primitives "
+		"for tasks, each waiter a future its task awaits.  Three "
+		"workers take a Lock in the order they asked; two waiters "
+		"block until an Event is set; consumers wait on a Condition "
+		"and are woken by notify(1), then notify_all(); five workers "
+		"pass a BoundedSemaphore two at a time, and a release too "
+		"many is refused (EINVAL, Python's ValueError); workers take "
+		"jobs from a Queue of two, put waits while it is full, join "
+		"waits for every task_done, then the workers are cancelled.  "
+		"Their sleeps are fractions of --interval.\n\n"
 		"asyncore-http-client, asyncore-echo-server, asynchat-http: "
 		"the older styles on the same loop.  Before each iteration "
 		"every dispatcher is asked readable() and writable(), as "
@@ -321,6 +332,7 @@ const struct verb loop_demo_verb = {
 		     "tcp-echo-client|udp-echo-server|udp-echo-client|"
 		     "register-socket|stream-echo-server|stream-echo-client|"
 		     "register-socket-streams|asyncore-http-client|"
-		     "asyncore-echo-server|asynchat-http",
+		     "asyncore-echo-server|asynchat-http|lock|event|"
+		     "condition|semaphore|queue",
 	.run = run_demo,
 };

@@ -45,6 +45,8 @@ extern const struct loop_demo loop_demos_core[], loop_demos_proto[];
 extern const struct loop_demo loop_demos_task[], loop_demos_stream[];
 /* The asyncore and asynchat group (demo_asyn.c). */
 extern const struct loop_demo loop_demos_asyn[];
+/* Synchronisation primitives and queues (demo_sync.c). */
+extern const struct loop_demo loop_demos_sync[];
 
 /* The UDP echo demos (demo_udp.c), listed with demo_proto.c's. */
 int loop_demo_udp_server(struct demo_ctx *d);
