@@ -194,7 +194,7 @@ _ipc()
 	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
 	poll/compare) opts="--fds --backend --time --json " ;;
 	poll/limits) opts="--json " ;;
-	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http" ;;
+	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http lock event condition semaphore queue" ;;
 	loop/serve) opts="--echo --backend --debug "; words="$(compgen -A hostname -- "$cur")" ;;
 	sig/list) opts="--json " ;;
 	sig/send) opts="--pidfd --queue " ;;

@@ -229,7 +229,7 @@ complete -c ipc -n '__ipc_on loop demo' -l signals -x -a 'signalfd self-pipe' -d
 complete -c ipc -n '__ipc_on loop demo' -l interval -x -d 'clock-later and the task demos: seconds between ticks, or of each sleep (default 1)'
 complete -c ipc -n '__ipc_on loop demo' -l serve -x -a '(__fish_print_hostnames)' -d 'servers: serve outside peers on ADDR until SIGINT or SIGTERM'
 complete -c ipc -n '__ipc_on loop demo' -l connect -x -a '(__fish_print_hostnames)' -d 'clients: talk to the server at ADDR instead of our own'
-complete -c ipc -n '__ipc_on loop demo' -a 'hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http'
+complete -c ipc -n '__ipc_on loop demo' -a 'hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http lock event condition semaphore queue'
 complete -c ipc -n '__ipc_on loop serve' -l echo -d 'send back whatever each peer sends'
 complete -c ipc -n '__ipc_on loop serve' -l backend -s b -x -a 'select poll epoll' -d 'wait with this backend (default: epoll)'
 complete -c ipc -n '__ipc_on loop serve' -l debug -d 'warn about callbacks slower than 100 ms'
