@@ -24,15 +24,17 @@ static struct {
 	double wait;
 } o;
 
+#define PLAIN_OPT							\
+	OPT_FLAG(0, "plain", &o.plain, "print the event log as text instead " \
+		 "of opening the screen (no terminal needed)")
+
 static const struct opt plain_opts[] = {
-	OPT_FLAG(0, "plain", &o.plain, "print the event log as text instead "
-		 "of opening the screen (no terminal needed)"),
+	PLAIN_OPT,
 	OPT_STOP
 };
 
 static const struct opt attach_opts[] = {
-	OPT_FLAG(0, "plain", &o.plain, "print the event log as text instead "
-		 "of opening the screen (no terminal needed)"),
+	PLAIN_OPT,
 	OPT_SECS('w', "wait", &o.wait, "give up when no process connects in "
 		 "S seconds (default: wait for ever)"),
 	OPT_STOP
@@ -111,13 +113,21 @@ tui_session(const struct cli *cli, struct tui_app *app)
 	return rc;
 }
 
-/* One session over a source already open; closes it. */
+/*
+ * One session over a source already open, on the screen or, with --plain,
+ * as the plain event log; closes the source.
+ */
 static int
 session(const struct cli *cli, struct tui_source *src, size_t cap)
 {
 	struct tui_app app = { 0 };
 	int rc;
 
+	if (o.plain) {
+		rc = tui_plain(cli, src);
+		src_close(src);
+		return rc;
+	}
 	app.src = *src;
 	app.model = tui_model_new(cap);
 	if (app.model == NULL) {
@@ -141,12 +151,6 @@ run_run(struct cli *cli)
 		return no_terminal(cli);
 	if (src_child(&src, cli->argv, !o.plain, 0) < 0)
 		return fail(cli, cli->argv[0], errno, NULL);
-	if (o.plain) {
-		int rc = tui_plain(cli, &src);
-
-		src_close(&src);
-		return rc;
-	}
 	return session(cli, &src, LOG_EVENTS);
 }
 
@@ -160,12 +164,6 @@ run_replay(struct cli *cli)
 	if (src_replay(&src, cli->argv[0]) < 0)
 		return fail(cli, cli->argv[0], errno, "record one with "
 			    "--trace-to FILE.jsonl");
-	if (o.plain) {
-		int rc = tui_plain(cli, &src);
-
-		src_close(&src);
-		return rc;
-	}
 	/* A replay keeps every event, so any step back can be rebuilt. */
 	return session(cli, &src, src.nlines > 0 ? src.nlines : 1);
 }
@@ -184,12 +182,6 @@ run_attach(struct cli *cli)
 		return fail(cli, cli->argv[0], errno, errno == EADDRINUSE ?
 			    "a file is in the way: remove it, or pick another "
 			    "path" : NULL);
-	if (o.plain) {
-		int rc = tui_plain(cli, &src);
-
-		src_close(&src);
-		return rc;
-	}
 	return session(cli, &src, LOG_EVENTS);
 }
 
