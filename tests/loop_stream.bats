@@ -5,20 +5,8 @@
 # a refused connection, and --debug finding nothing left behind.
 
 load helpers/common
+load helpers/tasks
 bats_require_minimum_version 1.5.0
-
-# no_warnings - $stderr is empty but for ASan's one note about
-# swapcontext (the ASan build prints it once per process).
-no_warnings() {
-	local rest
-	rest=$(printf '%s\n' "$stderr" | grep -v "ASan doesn't fully support makecontext/swapcontext" || true)
-	assert_equal "$rest" ""
-}
-
-# err_lines - the lines of $stderr into ERRS, without ASan's note.
-err_lines() {
-	mapfile -t ERRS < <(printf '%s\n' "$stderr" | grep -v "ASan doesn't fully support makecontext/swapcontext")
-}
 
 @test "demo --list: the streams group" {
 	run timeout 20 "$IPC" loop demo --list

@@ -6,17 +6,10 @@
 # with the right status and message.
 
 load helpers/common
+load helpers/tasks
 bats_require_minimum_version 1.5.0
 
 SYNC_DEMOS="lock event condition semaphore queue"
-
-# no_warnings - $stderr is empty but for ASan's one note about
-# swapcontext (the ASan build prints it once per process).
-no_warnings() {
-	local rest
-	rest=$(printf '%s\n' "$stderr" | grep -v "ASan doesn't fully support makecontext/swapcontext" || true)
-	assert_equal "$rest" ""
-}
 
 # asyncio_example NAME INTERVAL - the same demo on python3's asyncio,
 # its sleeps fractions of INTERVAL; its output in $output.

@@ -7,17 +7,10 @@
 # right status and message.
 
 load helpers/common
+load helpers/tasks
 bats_require_minimum_version 1.5.0
 
 TASK_DEMOS="hello-coro clock-coro chain future-until-complete future-forever parallel"
-
-# no_warnings - $stderr is empty but for ASan's one note about
-# swapcontext (the ASan build prints it once per process).
-no_warnings() {
-	local rest
-	rest=$(printf '%s\n' "$stderr" | grep -v "ASan doesn't fully support makecontext/swapcontext" || true)
-	assert_equal "$rest" ""
-}
 
 # asyncio_example NAME INTERVAL - run the chapter's Python example NAME
 # with its sleeps set to INTERVAL seconds; its output in $output.

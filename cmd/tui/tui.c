@@ -239,7 +239,7 @@ const struct verb tui_pick_verb = {
 const struct verb tui_run_verb = {
 	.name = "run",
 	.summary = "run a command under the TUI, paused at its first call",
-	.usage = "[--plain] -- CMD [ARG...]",
+	.usage = "-- CMD [ARG...]",
 	.description =
 		"CMD runs as a child with its trace and step gate on a "
 		"socketpair (IPC_TRACE_FD and IPC_TRACE_STEP=syscall; see "
@@ -263,7 +263,7 @@ const struct verb tui_run_verb = {
 const struct verb tui_replay_verb = {
 	.name = "replay",
 	.summary = "step through a recorded trace, forward and backward",
-	.usage = "[--plain] FILE.jsonl",
+	.usage = "FILE.jsonl",
 	.description =
 		"FILE holds JSON Lines from --trace-to FILE (or w in the "
 		"TUI).  Space and s step forward by iteration or call, b "
@@ -282,7 +282,7 @@ const struct verb tui_replay_verb = {
 const struct verb tui_attach_verb = {
 	.name = "attach",
 	.summary = "watch a live process started with --trace-to unix:PATH",
-	.usage = "[--plain] [--wait S] unix:PATH",
+	.usage = "unix:PATH",
 	.description =
 		"--trace-to unix:PATH makes a process connect to a listener "
 		"at PATH, so attach listens there (printing \"listening "
