@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "num.h"
 #include "sys.h"
 
 /* Big enough for /proc/PID/status, which is about 1.5 KiB; see proc(5). */
@@ -100,22 +101,6 @@ find_standard(int sig)
 	return -1;
 }
 
-/* A decimal number of digits only, at most max; -1 when it is not. */
-static long
-decimal(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	return v;
-}
-
 /* "RTMIN", "RTMIN+n", "RTMAX", "RTMAX-n" (without "SIG"); -1 if not. */
 static int
 parse_rt(const char *s)
@@ -136,7 +121,7 @@ parse_rt(const char *s)
 	if (*s != '\0') {
 		if (*s != (sign > 0 ? '+' : '-'))
 			return -1;
-		if ((n = decimal(s + 1, SIGRTMAX - SIGRTMIN)) < 0)
+		if ((n = num_decimal(s + 1, 0, SIGRTMAX - SIGRTMIN)) < 0)
 			return -1;
 	}
 	return base + sign * (int)n;
@@ -154,7 +139,7 @@ sigs_parse(const char *s)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((n = decimal(s, SIGRTMAX)) >= 0)
+	if ((n = num_decimal(s, 0, SIGRTMAX)) >= 0)
 		return (int)n;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		bare = s + 3;

@@ -32,6 +32,7 @@
 
 #include "explain.h"
 #include "net.h"
+#include "num.h"
 #include "trace.h"
 
 #define FAULTS_MAX	32	/* --inject specs at once */
@@ -224,22 +225,6 @@ known_call(const char *name)
 	return -1;
 }
 
-/* A decimal number of digits only, from 1 to max; -1 when it is not. */
-static long
-parse_count(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > max)
-		return -1;
-	return v;
-}
-
 /* An errno from its name ("ECONNREFUSED") or number; -1 when unknown. */
 static int
 errno_value(const char *s)
@@ -252,7 +237,7 @@ errno_value(const char *s)
 	int e;
 
 	if (*s >= '0' && *s <= '9')
-		return (int)parse_count(s, 4095);
+		return (int)num_decimal(s, 1, 4095);
 	for (e = 1; e < 4096; e++)
 		if ((name = strerrorname_np(e)) != NULL && strcmp(name, s) == 0)
 			return e;
@@ -319,7 +304,8 @@ sys_inject_add(const char *spec)
 	if ((c = known_call(call)) == -1 ||
 	    parse_fault(c, value, &kind, &v) == -1)
 		return errno = EINVAL, -1;
-	if (colon != NULL && (nth = parse_count(colon + 1, LONG_MAX)) == -1)
+	if (colon != NULL &&
+	    (nth = num_decimal(colon + 1, 1, LONG_MAX)) == -1)
 		return errno = EINVAL, -1;
 	if (nfaults == FAULTS_MAX)
 		return errno = ENOSPC, -1;

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "num.h"
 
 #ifndef IPC_VERSION
 #define IPC_VERSION "0.0.0"
@@ -749,13 +750,10 @@ parse_step(const char *s, int from_env, enum trace_step *step)
 static int
 parse_fd(const char *s, int *fd)
 {
-	char *end;
-	long v;
+	long v = num_decimal(s, 0, 65535);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 65535)
-		return errno = EINVAL, -1;
+	if (v < 0)
+		return -1;
 	*fd = (int)v;
 	return 0;
 }

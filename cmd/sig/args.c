@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "num.h"
 #include "sig.h"
 #include "sigs.h"
 
@@ -23,13 +24,9 @@ sig_arg(const struct cli *cli, const char *s, int allow_zero, int *sig)
 int
 sig_pid_arg(const struct cli *cli, const char *s, pid_t *pid)
 {
-	char *end;
-	long v;
+	long v = num_decimal(s, 1, 0x3fffffff);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v <= 0 ||
-	    v > 0x3fffffff)
+	if (v < 0)
 		return usage_error(cli, "'%s' is not a process id: give a "
 				   "positive number, as ps(1) shows it", s);
 	*pid = (pid_t)v;
