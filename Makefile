@@ -90,6 +90,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libipc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libipc.a \
 		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+# Fails the loop's allocations on purpose (see the test).
+$(BUILD)/unit/test_loop_server: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=free
+
 test: all $(UNIT_BIN)
 	@IPC_BUILD=$(BUILD) tests/run
 

@@ -16,8 +16,14 @@
  * and it reads the steal time from /proc/stat over the same window, so
  * bench/run can throw out rounds the host stole from.
  *
+ * With --bytes it measures a fixed amount of work instead of a fixed time:
+ * it stops once that many bytes have come back (over all connections),
+ * so a server run under valgrind or strace can be compared call for call
+ * with another one doing exactly the same work.
+ *
  * Usage: loadgen --port P [--conns N] [--size B] [--window B]
- *                [--duration S] [--warmup S] [--server-pid PID] [--json]
+ *                [--duration S | --bytes B] [--warmup S]
+ *                [--server-pid PID] [--json]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +56,7 @@ struct conn {
 static struct {
 	int port, conns, json;
 	size_t size, window;
+	uint64_t bytes;		/* --bytes: stop after this many came back */
 	double duration, warmup;
 	long server_pid;
 } o = { .conns = 1, .size = 64, .duration = 2.0, .warmup = 0.5 };
@@ -61,6 +68,7 @@ static int lg_epfd;
 static size_t lg_ring;		/* messages in flight per connection, at most */
 static int lg_measuring;
 static uint64_t lg_msgs;
+static uint64_t lg_bytes;	/* received since the measuring began */
 
 static uint64_t
 lg_now(void)
@@ -167,6 +175,8 @@ lg_recv(struct conn *c, uint64_t now)
 			return -1;
 		}
 		c->recvd += (uint64_t)r;
+		if (lg_measuring)
+			lg_bytes += (uint64_t)r;
 		for (uint64_t m = before; m < c->recvd / o.size; m++) {
 			if (!lg_measuring)
 				continue;
@@ -250,9 +260,12 @@ lg_connect_all(void)
 	return cs;
 }
 
-/* Run the connections until the deadline; return -1 on a connection error. */
+/*
+ * Run the connections until the deadline, or (bytes > 0) until that many
+ * bytes came back while measuring; return -1 on a connection error.
+ */
 static int
-lg_run_until(uint64_t deadline)
+lg_run_until(uint64_t deadline, uint64_t bytes)
 {
 	struct epoll_event evs[MAX_EVENTS];
 
@@ -260,9 +273,11 @@ lg_run_until(uint64_t deadline)
 		uint64_t now = lg_now();
 		int n, ms;
 
-		if (now >= deadline)
+		if (bytes > 0 && lg_bytes >= bytes)
 			return 0;
-		ms = (int)((deadline - now + 999999) / 1000000);
+		if (bytes == 0 && now >= deadline)
+			return 0;
+		ms = bytes > 0 ? -1 : (int)((deadline - now + 999999) / 1000000);
 		n = epoll_wait(lg_epfd, evs, MAX_EVENTS, ms);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -284,7 +299,7 @@ static void
 lg_usage(void)
 {
 	fprintf(stderr, "usage: loadgen --port P [--conns N] [--size B] [--window B] "
-		"[--duration S] [--warmup S] [--server-pid PID] [--json]\n");
+		"[--duration S | --bytes B] [--warmup S] [--server-pid PID] [--json]\n");
 	exit(64);
 }
 
@@ -297,6 +312,7 @@ lg_options(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "bytes", required_argument, NULL, 'B' },
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "server-pid", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
@@ -311,6 +327,7 @@ lg_options(int argc, char **argv)
 		case 's': o.size = strtoul(optarg, NULL, 10); break;
 		case 'w': o.window = strtoul(optarg, NULL, 10); break;
 		case 'd': o.duration = atof(optarg); break;
+		case 'B': o.bytes = strtoull(optarg, NULL, 10); break;
 		case 'W': o.warmup = atof(optarg); break;
 		case 'P': o.server_pid = atol(optarg); break;
 		case 'j': o.json = 1; break;
@@ -352,7 +369,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < o.conns; i++)
 		if (lg_send(&cs[i], t0) < 0)
 			goto broken;
-	if (lg_run_until(t0 + (uint64_t)(o.warmup * 1e9)) < 0)
+	if (lg_run_until(t0 + (uint64_t)(o.warmup * 1e9), 0) < 0)
 		goto broken;
 
 	have_cpu = o.server_pid > 0 && lg_proc_ticks(o.server_pid, &cpu0) == 0;
@@ -361,7 +378,7 @@ main(int argc, char **argv)
 		bytes0 += cs[i].recvd;
 	lg_measuring = 1;
 	t0 = lg_now();
-	if (lg_run_until(t0 + (uint64_t)(o.duration * 1e9)) < 0)
+	if (lg_run_until(t0 + (uint64_t)(o.duration * 1e9), o.bytes) < 0)
 		goto broken;
 	t1 = lg_now();
 	lg_measuring = 0;

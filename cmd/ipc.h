@@ -36,7 +36,8 @@ int usage_error(const struct cli *cli, const char *fmt, ...)
 
 /*
  * A non-blocking socket bound to ADDR (NULL: 127.0.0.1:0; a bare port
- * means loopback) and listening, unless flags has NET_UDP.  Its address
+ * means loopback) and listening, unless flags has NET_UDP; with
+ * NET_REUSEPORT, several such sockets may share one port.  Its address
  * goes into name.  Returns 0, or the exit status of the failure it
  * reported.  See cmd/listener.c.
  */

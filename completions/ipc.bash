@@ -123,6 +123,7 @@ _ipc()
 	loop/demo/--serve) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
 	loop/demo/--connect) COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
 	loop/serve/--backend) COMPREPLY=($(compgen -W "select poll epoll" -- "$cur")); return ;;
+	loop/serve/--workers) return ;;
 	sig/send/--queue) return ;;
 	sig/catch/--method) COMPREPLY=($(compgen -W "handler self-pipe signalfd sigwait" -- "$cur")); return ;;
 	sig/catch/--count) return ;;
@@ -194,8 +195,8 @@ _ipc()
 	poll/demo) opts="--serve --json "; words="select poll epoll edge selectors" ;;
 	poll/compare) opts="--fds --backend --time --json " ;;
 	poll/limits) opts="--json " ;;
-	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client register-socket-streams asyncore-http-client asyncore-echo-server asynchat-http lock event condition semaphore queue" ;;
-	loop/serve) opts="--echo --backend --debug "; words="$(compgen -A hostname -- "$cur")" ;;
+	loop/demo) opts="--list --json --backend --debug --signals --interval --serve --connect "; words="hello-soon clock-later watch-fd signals hello-coro clock-coro chain future-until-complete future-forever parallel tcp-echo-server tcp-echo-client udp-echo-server udp-echo-client register-socket stream-echo-server stream-echo-client http-headers register-socket-streams subprocess-protocol subprocess-streams asyncore-http-client asyncore-echo-server asynchat-http executor lock event condition semaphore queue" ;;
+	loop/serve) opts="--echo --backend --debug --workers "; words="$(compgen -A hostname -- "$cur")" ;;
 	sig/list) opts="--json " ;;
 	sig/send) opts="--pidfd --queue " ;;
 	sig/catch) opts="--method --count --timeout --hold --json "; words="HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS" ;;

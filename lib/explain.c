@@ -141,6 +141,8 @@ static const struct call_note call_notes[] = {
 	    "because its queue was full; reading resets both"),
 	S("getsockopt SO_PEERCRED", "who is at the other end: the pid, uid "
 	    "and gid of the peer when it connected"),
+	S("getsockopt SO_PROTOCOL", "which protocol the socket speaks: 6 "
+	    "is TCP (IPPROTO_TCP), 0 a Unix socket's default"),
 	S("getsockopt", "read a socket option"),
 	F("getsockopt", ENOPROTOOPT, "no such option at that level"),
 	S("setsockopt SO_REUSEADDR", "bind may now reuse an address still "
@@ -367,6 +369,20 @@ static const struct call_note call_notes[] = {
 	S1("epoll_wait", "that many ready events were copied out"),
 	F("epoll_wait", EINTR, "a signal handler ran before anything was "
 	    "ready; wait again"),
+	/* see eventfd(2), eventfd_read(3): lib/sys_poll.c, for the
+	   executor's wake-ups (lib/loop_executor.c) */
+	S("eventfd", "a 64-bit counter behind a descriptor: a write adds "
+	    "to it, a read takes it and resets it to 0, and it polls "
+	    "readable while it is not 0; one fd to wake a loop from another "
+	    "thread"),
+	S("eventfd_write", "added to the counter: the fd is readable now, "
+	    "and the loop's wait returns"),
+	F("eventfd_write", EAGAIN, "the counter would overflow; a "
+	    "non-blocking eventfd refuses rather than waits for a read"),
+	S("eventfd_read", "took the counter and reset it to 0: every "
+	    "wake-up since the last read arrives as one"),
+	F("eventfd_read", EAGAIN, "the counter is 0: nothing woke the fd "
+	    "since the last read"),
 	/* see select(2): lib/sys_poll.c, for lib/poller_select.c */
 	S0("select", "timeout: no descriptor became ready"),
 	S1("select", "that many bits are set in the ready sets: the kernel "
@@ -445,6 +461,10 @@ static const struct call_note call_notes[] = {
 	    "descriptor is open on (pipe:[INODE] names one pipe)"),
 	F("readlink", ENOENT, "no such link: under /proc/PID/fd, the "
 	    "descriptor or the process is gone"),
+	S("prctl PR_SET_PDEATHSIG", "when the parent dies, the kernel sends "
+	    "this process the signal: no worker outlives its supervisor"),
+	S("prctl", "the process attribute is set"),
+	F("prctl", EINVAL, "not a valid option, or not a valid signal"),
 	S1("vfork", "the child ran on the parent's memory until it exec'd "
 	    "or exited; the parent resumes now"),
 	F("vfork", EAGAIN, "process limit reached (RLIMIT_NPROC)"),
@@ -523,6 +543,14 @@ static const struct call_note call_notes[] = {
 	    "below 1000000"),
 	S("pthread_sigmask", "this thread's blocked set changed; each thread "
 	    "has its own mask, and new threads inherit their creator's"),
+	/* see pthread_create(3), pthread_join(3): lib/sys_proc.c */
+	S("pthread_create", "a new thread in this process (clone3(2) "
+	    "underneath): it shares memory and descriptors, and has its own "
+	    "stack and signal mask"),
+	F("pthread_create", EAGAIN, "no more threads: RLIMIT_NPROC or "
+	    "kernel.threads-max is reached"),
+	S("pthread_join", "waited for the thread to end and freed its stack: "
+	    "joining is to threads what waitpid is to children"),
 
 	/* lib/sys_mem.c; see mmap(2), msync(2), mincore(2), mremap(2) */
 	S("mmap MAP_SHARED", "the file's pages are now in this process's "
@@ -567,6 +595,9 @@ static const struct call_note call_notes[] = {
 	F("ftruncate", EINVAL, "the fd is not open for writing, or is not a "
 	    "regular file or shared memory object"),
 	S("fstat", "read the file's type and size"),
+	S("stat", "read what is at that path: its type, inode number, size "
+	    "and times"),
+	F("stat", ENOENT, "nothing at that path"),
 	S("shm_open O_CREAT", "a named shared memory object under /dev/shm: "
 	    "it starts with size 0 and lives until shm_unlink"),
 	S("shm_open", "opened a named shared memory object under /dev/shm"),

@@ -600,6 +600,7 @@ loop_close(struct loop *l)
 	purge_cancelled(l);
 	if (l->nready == 0 && l->ntimers == 0 && l->sel.count == 0 &&
 	    l->sig == NULL && l->children == NULL) {
+		loop_executor_clear(l);	/* idle: joins its workers */
 		free_all(l);
 		return 0;
 	}
@@ -617,9 +618,20 @@ loop_close(struct loop *l)
 void
 loop_destroy(struct loop *l)
 {
+	struct loop_handle *h;
+
+	loop_tasks_clear(l);
+	loop_subprocs_clear(l);		/* first: it uses the child watchers */
 	loop_signals_clear(l);
 	loop_children_clear(l);
 	loop_servers_clear(l);
 	loop_transports_clear(l);
+	/* Dropped, not run; a future's done-callback holds a reference. */
+	while ((h = ready_pop(l)) != NULL) {
+		if (!h->cancelled)
+			future_cb_drop(h);
+		loop_handle_put(l, h);
+	}
+	loop_executor_clear(l);		/* waits for jobs that run */
 	free_all(l);
 }

@@ -25,12 +25,13 @@
  * (loop_future.c) end once and schedule their done-callbacks with
  * call_soon; tasks (loop_task.c) are stackful coroutines that await
  * futures; streams (loop_stream.c) are tasks' way to read and write a
- * transport.
+ * transport.  The executor (loop_executor.c) runs blocking jobs on
+ * worker threads, which wake the loop through an eventfd(2).
  *
  * With tracing on, every iteration emits `iter`, `poll`, `callback`,
  * `timer` and `fd` events (docs/trace.md) and passes the step gate once;
- * futures and tasks add `future` and `task` events.  With tracing off
- * that costs one branch.
+ * futures and tasks add `future` and `task` events, the executor
+ * `executor` events.  With tracing off that costs one branch.
  *
  * Every function that can fail returns -1 (or NULL) with errno set, and
  * none prints: debug warnings go to the hook given to loop_set_debug().
@@ -90,7 +91,15 @@ int loop_close(struct loop *l);
  * Free the loop whatever it still holds, for error paths: pending
  * callbacks are dropped, readers' and writers' fds are forgotten (not
  * closed), transports and servers are closed without callbacks, signal
- * handlers and child watchers are removed.  Never fails.
+ * handlers and child watchers are removed, and subprocess transports are
+ * freed, a child still running SIGKILLed and reaped (no zombie is left
+ * behind).  Tasks that have not ended
+ * are never run again: each one's stack is unmapped and it ends
+ * cancelled, but what its frames hold (a sleep's future, say) is lost;
+ * to close cleanly, cancel them and run the loop until they end.  The
+ * caller's references to futures and tasks stay its own to release:
+ * before, or after only for those pending or cancelled (releasing
+ * another may warn through l).  Not from inside a task.  Never fails.
  */
 void loop_destroy(struct loop *l);
 
@@ -232,17 +241,38 @@ struct loop_protocol {
 /*
  * A stream transport on fd, a connected non-blocking socket (or one end
  * of a socketpair); the transport owns fd from now on.  connection_made
- * runs on the next iteration.  Returns NULL with errno ENOMEM (fd is
- * then still the caller's).
+ * runs on the next iteration.  On a TCP socket, this and every stream
+ * transport turn Nagle's algorithm off (TCP_NODELAY), as asyncio does.
+ * Returns NULL with errno ENOMEM (fd is then still the caller's).
  */
 struct loop_transport *loop_transport_new(struct loop *l, int fd,
 					  const struct loop_protocol *p,
 					  void *ctx);
 /*
+ * A transport on one end of a pipe (asyncio's connect_read_pipe and
+ * connect_write_pipe): the read end (writing 0) gets data_received and,
+ * at end of file, eof_received, after which it always closes; the write
+ * end (writing 1) buffers and flow-controls as a socket does, and hears
+ * connection_lost once the read end has gone (err EPIPE when bytes were
+ * still buffered).  fd must be non-blocking; the transport owns it.
+ * write(2) on a pipe has no MSG_NOSIGNAL: a write after the reader has
+ * gone is EPIPE only when SIGPIPE is ignored, as the ipc binary does
+ * (cmd/ipc.c) and as Python does at start-up; otherwise SIGPIPE kills
+ * the process.  Returns NULL with errno ENOMEM (fd is then still the
+ * caller's).
+ */
+struct loop_transport *loop_pipe_transport_new(struct loop *l, int fd,
+					       int writing,
+					       const struct loop_protocol *p,
+					       void *ctx);
+/*
  * Connect a new TCP or Unix stream socket to sa without blocking:
  * connection_made once connect(2) completes, or connection_lost with its
  * error.  Returns the transport, or NULL with errno (socket's, or
- * connect's when it fails at once).
+ * connect's when it fails at once).  A Unix socket connects at once or
+ * fails at once: ENOENT (no such file), ECONNREFUSED (nobody listens),
+ * or EAGAIN when the listener's backlog is full (see unix(7)), which
+ * waiting for writability would not cure.
  */
 struct loop_transport *loop_transport_connect(struct loop *l,
 					      const struct sockaddr *sa,
@@ -262,7 +292,8 @@ struct loop_transport *loop_datagram_new(struct loop *l, int fd,
  * Send what the socket takes now and buffer the rest; pause_writing when
  * the buffer passes the high-water mark.  A send error ends the
  * connection (connection_lost).  Returns 0, or -1 with errno: EPIPE
- * (closing, or after write_eof) or ENOBUFS (past LOOP_WRITE_MAX).
+ * (closing, or after write_eof), ENOBUFS (past LOOP_WRITE_MAX) or EBADF
+ * (the read end of a pipe).
  */
 int loop_transport_write(struct loop_transport *t, const void *buf,
 			 size_t n);
@@ -273,7 +304,10 @@ int loop_transport_write(struct loop_transport *t, const void *buf,
 int loop_transport_sendto(struct loop_transport *t, const void *buf,
 			  size_t n, const struct sockaddr *to,
 			  socklen_t tolen);
-/* Shut down the writing side (shutdown(2)) once the buffer is sent. */
+/*
+ * Shut down the writing side (shutdown(2)) once the buffer is sent; on
+ * a pipe, close it then (the reader sees end of file).
+ */
 void loop_transport_write_eof(struct loop_transport *t);
 /* Stop reading, send what is buffered, then close; see connection_lost. */
 void loop_transport_close(struct loop_transport *t);
@@ -297,15 +331,23 @@ int loop_transport_fd(const struct loop_transport *t);
  * connection accepted gets factory(arg) as its protocol's ctx (NULL
  * refuses it) and a transport with protocol p.  When the process runs
  * out of fds (EMFILE), a spare fd kept for the purpose is used to accept
- * and close the connection, so the listener does not spin.  Returns NULL
- * with errno (ENOMEM, or open's for the spare).
+ * and close the connection, so the listener does not spin.  A ctx made
+ * for a transport that then cannot start (ENOMEM) is handed to
+ * connection_lost at once, without connection_made: a protocol frees its
+ * ctx there in every case.  Returns NULL with errno (ENOMEM, or open's
+ * for the spare).
  */
 struct loop_server *loop_server_new(struct loop *l, int fd,
 				    const struct loop_protocol *p,
 				    void *(*factory)(void *arg), void *arg);
 /* Connections refused for want of fds so far. */
 unsigned long loop_server_refused(const struct loop_server *s);
-/* Stop accepting and close the listener; open transports go on. */
+/*
+ * Stop accepting and close the listener; open transports go on.  A
+ * listener bound to a Unix socket path (not an abstract name) has its
+ * socket file unlinked too, if the file at that path is still the one
+ * the server started with (asyncio's cleanup_socket, Python 3.13).
+ */
 void loop_server_close(struct loop_server *s);
 
 /* ---- futures (loop_future.c) ---- */
@@ -474,6 +516,83 @@ int loop_gather(struct loop_task *t, struct loop_future *const *fs,
 int loop_wait_for(struct loop_task *t, struct loop_future *f,
 		  double timeout, void **result);
 
+/* ---- executor (loop_executor.c) ---- */
+
+/*
+ * asyncio's run_in_executor(None, fn) on the default ThreadPoolExecutor:
+ * fn runs on a worker thread while the loop goes on, and a future ends
+ * with what it returned.  For what would block the loop and cannot be
+ * waited for: a read(2) of a regular file (always "ready": epoll refuses
+ * one with EPERM), getaddrinfo, a long computation.
+ *
+ * Workers are started on demand, one more only when the jobs waiting
+ * outnumber the idle workers, up to max_workers (by default Python's
+ * min(32, CPUs + 4)); they live until shutdown or loop_close().  A
+ * worker that finishes a job puts it on a list behind a mutex and adds
+ * 1 to an eventfd(2) the loop watches as a reader; that reader resolves
+ * the futures, on the loop thread, since futures are not thread-safe.
+ * Workers start with every signal blocked, so signals reach the loop.
+ *
+ * Workers trace (lib/trace.c is thread-safe): the eventfd_write that
+ * wakes the loop, the system calls of the jobs themselves, and
+ * `executor` events: submit, thread, start, done, exception, cancel,
+ * drop, join.
+ *
+ * A job reports failure through err: set *err (0 on entry) to an errno
+ * value and the future ends with that exception, its message the job's
+ * name; what fn returns is then ignored.
+ */
+typedef void *(*loop_job_fn)(void *arg, int *err);
+
+/* The most workers a pool may have (Python's default cap, too). */
+#define LOOP_EXECUTOR_MAX_WORKERS	32
+/* The most jobs waiting for a worker (EAGAIN beyond). */
+#define LOOP_EXECUTOR_QUEUE_MAX		1024
+
+/*
+ * Run fn(arg, &err) on a worker thread; name (static storage) names the
+ * job and its future in traces.  arg must stay valid until the job has
+ * run: until its future ends, or loop_shutdown_default_executor(),
+ * loop_close() or loop_destroy() returns (an arg on the stack of a
+ * function that returns before then is written to after it is gone).
+ * The caller holds one reference to the future.  Cancelling the future
+ * before a worker has taken the job takes it off the queue (it never
+ * runs); once it runs it runs to completion and its result is dropped,
+ * as concurrent.futures does: a result that owns memory is then lost, so
+ * hand such results back through arg.  The cancel acts through a
+ * done-callback, so on the next iteration, as asyncio's wrap_future.  Returns NULL with errno: EAGAIN (more than
+ * LOOP_EXECUTOR_QUEUE_MAX jobs waiting), ESHUTDOWN (after
+ * loop_shutdown_default_executor: asyncio's RuntimeError), eventfd's
+ * (EMFILE ...) on first use, pthread_create's (EAGAIN) when no worker
+ * could be started at all, or ENOMEM.
+ */
+struct loop_future *loop_run_in_executor(struct loop *l, const char *name,
+					 loop_job_fn fn, void *arg);
+/*
+ * asyncio's set_default_executor(ThreadPoolExecutor(max_workers)): the
+ * pool's size, before its first worker starts.  Returns 0, or -1 with
+ * errno EINVAL (not 1 to LOOP_EXECUTOR_MAX_WORKERS), EBUSY (workers
+ * already started, or shut down) or ENOMEM.
+ */
+int loop_set_default_executor(struct loop *l, int max_workers);
+/*
+ * asyncio's shutdown_default_executor: let every job queued or running
+ * finish, join every worker, and end their futures (their done-callbacks
+ * run on later iterations).  It blocks the loop thread until the last
+ * job has run: call it at the end.  Later run_in_executor calls fail
+ * with ESHUTDOWN.  Returns 0, or -1 with errno ENOMEM.
+ *
+ * loop_close() fails with EBUSY while jobs are pending (the executor's
+ * eventfd is then still registered), and otherwise joins the workers;
+ * loop_destroy() drops the jobs not started and waits for those running.
+ * Either way no worker outlives the loop, and the eventfd is closed.
+ */
+int loop_shutdown_default_executor(struct loop *l);
+/* The pool's size: the most workers it will start. */
+int loop_executor_max_workers(const struct loop *l);
+/* Worker threads running now (0 before the first job, after shutdown). */
+int loop_executor_workers(const struct loop *l);
+
 /* ---- streams (loop_stream.c) ---- */
 
 /*
@@ -494,6 +613,14 @@ struct loop_stream;
  * the caller's).
  */
 struct loop_stream *loop_stream_new(struct loop *l, int fd, size_t limit);
+/*
+ * A stream on one end of a pipe, non-blocking (see
+ * loop_pipe_transport_new()): the read end for reading (writing 0), the
+ * write end for write and drain (writing 1).  The stream owns fd.
+ * Returns NULL with errno ENOMEM (fd is then still the caller's).
+ */
+struct loop_stream *loop_stream_pipe_new(struct loop *l, int fd, int writing,
+					 size_t limit);
 /*
  * From task t: connect to sa (asyncio's open_connection).  Returns 0 with
  * *sp set, or -1 with errno: socket's, connect's (ECONNREFUSED ...),
@@ -548,6 +675,11 @@ int loop_stream_drain(struct loop_task *t, struct loop_stream *s);
 /* Send what is buffered, then shut down the writing side. */
 void loop_stream_write_eof(struct loop_stream *s);
 /*
+ * Bytes written and not yet taken by the kernel (asyncio's
+ * transport.get_write_buffer_size()); 0 once the connection is gone.
+ */
+size_t loop_stream_buffered(const struct loop_stream *s);
+/*
  * Close the stream: what is buffered is still sent, then the socket is
  * closed (asyncio's close() and wait_closed()).  From a task (t not
  * NULL), wait until the transport is gone, then free s; with t NULL, or
@@ -577,6 +709,176 @@ struct loop_stream_accept {
  */
 struct loop_server *loop_start_server(struct loop *l, int fd,
 				      struct loop_stream_accept *acc);
+
+/* ---- subprocesses (loop_subprocess.c) ---- */
+
+/*
+ * A child process with pipes to its stdin, stdout and stderr, watched by
+ * the loop: asyncio's loop.subprocess_exec() with its SubprocessTransport
+ * and SubprocessProtocol, and create_subprocess_exec() with its Process
+ * for tasks.  No shell is involved: argv[0] is looked up in PATH and run
+ * with argv as it is (lib/proc.h).  Each pipe is a pipe transport (see
+ * loop_pipe_transport_new(), and its note on SIGPIPE); the child is
+ * watched through a pidfd (loop_add_child_watcher) and reaped by the
+ * loop as soon as it exits, so it is never left a zombie.
+ */
+struct loop_subprocess;
+
+/* What each of the child's fds 0, 1 and 2 is connected to. */
+enum loop_stdio {
+	LOOP_STDIO_INHERIT,	/* ours (the default: zero) */
+	LOOP_STDIO_PIPE,	/* a pipe to the loop (asyncio's PIPE) */
+	LOOP_STDIO_DEVNULL,	/* /dev/null (DEVNULL) */
+	LOOP_STDIO_STDOUT,	/* fd 2 only: wherever fd 1 goes (STDOUT) */
+};
+
+struct loop_subprocess_spec {
+	char *const *argv;		/* argv[0] is looked up in PATH */
+	char *const *envp;		/* NULL: this process's environment */
+	const char *cwd;		/* NULL: ours */
+	enum loop_stdio io[3];		/* for the child's fds 0, 1, 2 */
+};
+
+/*
+ * What a subprocess protocol implements, as asyncio.SubprocessProtocol;
+ * any may be NULL, and ctx is the protocol's own.
+ *
+ *   connection_made       the child runs and its pipes are ready.
+ *   pipe_data_received    the child wrote n bytes to fd (1 or 2).
+ *   pipe_connection_lost  the pipe on fd (0, 1 or 2) has closed: err 0
+ *                         at a clean end, or its errno (EPIPE: the child
+ *                         closed its stdin with bytes still buffered).
+ *   process_exited        the child has exited and been reaped; its
+ *                         output may still be in the pipes.
+ *   connection_lost       the end, exactly once, after the child has
+ *                         exited AND every pipe has closed; the
+ *                         transport is freed when this returns.
+ *   pause_writing         stdin's buffer rose above the high-water mark;
+ *   resume_writing        ... and drained down to the low-water mark.
+ */
+struct loop_subprocess_protocol {
+	void (*connection_made)(struct loop_subprocess *sp, void *ctx);
+	void (*pipe_data_received)(struct loop_subprocess *sp, int fd,
+				   const void *buf, size_t n, void *ctx);
+	void (*pipe_connection_lost)(struct loop_subprocess *sp, int fd,
+				     int err, void *ctx);
+	void (*process_exited)(struct loop_subprocess *sp, void *ctx);
+	void (*connection_lost)(struct loop_subprocess *sp, int err,
+				void *ctx);
+	void (*pause_writing)(struct loop_subprocess *sp, void *ctx);
+	void (*resume_writing)(struct loop_subprocess *sp, void *ctx);
+};
+
+/*
+ * Start the child (asyncio's loop.subprocess_exec): make the pipes the
+ * spec asks for (every end CLOEXEC, ours non-blocking), spawn it, and
+ * watch it.  connection_made runs on the next iteration.  Returns the
+ * transport, or NULL with errno and *step (may be NULL) naming what
+ * failed: "pipe2", "open" (/dev/null), "fcntl", "posix_spawnp" (ENOENT:
+ * no such program; EACCES: not executable; a program that cannot run is
+ * an error here, never an exit status), "loop_add_child_watcher"
+ * (pidfd_open's errno, or the backend's), or "malloc" (ENOMEM); EINVAL
+ * ("spec") for an empty argv or LOOP_STDIO_STDOUT anywhere but fd 2.  Nothing is left open and no child is left running
+ * after a failure.
+ */
+struct loop_subprocess *loop_subprocess_exec(struct loop *l,
+	const struct loop_subprocess_spec *spec,
+	const struct loop_subprocess_protocol *p, void *ctx,
+	const char **step);
+/* The child's pid. */
+pid_t loop_subprocess_pid(const struct loop_subprocess *sp);
+/*
+ * How the child ended, as asyncio's returncode: its exit code, or -N
+ * when signal N killed it (255 when something else reaped it first, as
+ * asyncio says).  Returns 0 with *code, or -1 with errno EAGAIN while it
+ * still runs.
+ */
+int loop_subprocess_returncode(const struct loop_subprocess *sp, int *code);
+/*
+ * The pipe transport on the child's fd (0: write to its stdin; 1, 2:
+ * pause_reading and the like), or NULL with errno: EINVAL (fd is not
+ * 0-2) or ENOENT (no pipe there, or it has closed).
+ */
+struct loop_transport *loop_subprocess_pipe(struct loop_subprocess *sp,
+					    int fd);
+/*
+ * Send sig to the child.  It cannot be a stranger: the pid stays ours
+ * until the loop reaps it.  Returns 0, or -1 with errno: ESRCH once the
+ * child has exited (asyncio's ProcessLookupError), or kill(2)'s.
+ */
+int loop_subprocess_send_signal(struct loop_subprocess *sp, int sig);
+/* SIGTERM, and SIGKILL.  Return as loop_subprocess_send_signal(). */
+int loop_subprocess_terminate(struct loop_subprocess *sp);
+int loop_subprocess_kill(struct loop_subprocess *sp);
+/*
+ * Close every pipe (stdin after its buffer is sent) and, as asyncio
+ * does, SIGKILL the child if it still runs.  The loop still reaps it:
+ * pipe_connection_lost, process_exited and connection_lost still come,
+ * and the transport is freed after the last.  Never fails.
+ */
+void loop_subprocess_close(struct loop_subprocess *sp);
+
+/*
+ * The same for tasks (asyncio.create_subprocess_exec and its Process):
+ * each pipe is a stream (see loop_stream_pipe_new()), NULL where the
+ * spec asked for no pipe.  A loop_process belongs to its caller until
+ * loop_process_close(); the child itself belongs to the loop, which
+ * reaps it whenever it exits.
+ */
+struct loop_process {
+	struct loop_stream *in;		/* the child's stdin: write, drain */
+	struct loop_stream *out;	/* its stdout: readline and the rest */
+	struct loop_stream *err;	/* its stderr */
+	pid_t pid;
+	int exited;			/* set once the child has exited */
+	int returncode;			/* then: as loop_subprocess_returncode */
+	/* The rest is loop_subprocess.c's. */
+	struct loop_subprocess *sp;	/* NULL once the child is gone */
+	struct loop_future *waiter;	/* a task in loop_process_wait() */
+};
+
+/*
+ * From task t: start the child with stream pipes, limit bytes each (0:
+ * LOOP_STREAM_LIMIT).  Returns 0 with *pp, or -1 with errno and *step as
+ * loop_subprocess_exec().
+ */
+int loop_create_subprocess_exec(struct loop_task *t,
+				const struct loop_subprocess_spec *spec,
+				size_t limit, struct loop_process **pp,
+				const char **step);
+/*
+ * From task t: wait until the child has exited (Process.wait()).
+ * Returns 0 with *returncode (may be NULL), or -1 with errno: ECANCELED,
+ * EBUSY (another task is waiting on p) or ENOMEM.  Beware: a child that
+ * fills a pipe nobody reads never exits; read first, or communicate.
+ */
+int loop_process_wait(struct loop_task *t, struct loop_process *p,
+		      int *returncode);
+/*
+ * From task t: Process.communicate(): write in_len bytes of in (may be
+ * NULL) to stdin and close it, while reading stdout and stderr to their
+ * end into out and err (each may be NULL, bounded by its size; *got
+ * says how much came), then wait for the exit.  The reads run as tasks
+ * of their own, so a child that writes much before reading all its
+ * input cannot deadlock it.  A child that closes its stdin before taking
+ * all of in is no error (asyncio ignores BrokenPipeError there too).
+ * Returns 0, or -1 with errno: ENOBUFS when an output did not fit (the
+ * rest was read and dropped; the child still ran to its end), a read's
+ * error, or as loop_process_wait().
+ */
+int loop_process_communicate(struct loop_task *t, struct loop_process *p,
+			     const void *in, size_t in_len,
+			     char *out, size_t out_size, size_t *out_got,
+			     char *err, size_t err_size, size_t *err_got);
+/* Signals, as loop_subprocess_send_signal(): ESRCH once it has exited. */
+int loop_process_send_signal(struct loop_process *p, int sig);
+/*
+ * Close the streams (from task t: waiting until each is closed; t may
+ * be NULL) and free p.  A child still running is SIGKILLed, as
+ * asyncio's transport does when closed, and the loop reaps it.  No task
+ * may be waiting on p.  Never fails.
+ */
+void loop_process_close(struct loop_task *t, struct loop_process *p);
 
 /* ---- asyncore (loop_asyncore.c) and asynchat (loop_asynchat.c) ---- */
 

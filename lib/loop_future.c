@@ -130,6 +130,21 @@ run_cb(struct loop *l, void *arg)
 	loop_future_release(f);
 }
 
+int
+future_cb_drop(struct loop_handle *h)
+{
+	struct future_cb *c = h->arg, **pp;
+
+	if (h->cb != run_cb)
+		return 0;
+	for (pp = &c->f->cbs; *pp != c; pp = &(*pp)->next)
+		;
+	*pp = c->next;
+	loop_future_release(c->f);
+	free(c);
+	return 1;
+}
+
 static int
 schedule(struct loop_future *f, struct future_cb *c)
 {

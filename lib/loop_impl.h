@@ -59,6 +59,7 @@ struct loop_io {
 
 struct loop_signals;			/* loop_signal.c */
 struct loop_child;			/* loop_child.c */
+struct loop_executor;			/* loop_executor.c */
 
 struct loop {
 	struct selector sel;
@@ -90,6 +91,9 @@ struct loop {
 	char *rbuf;			/* transports' read buffer, LOOP_READ */
 	struct loop_transport *transports;	/* every open one */
 	struct loop_server *servers;
+	struct loop_task *tasks;	/* every task not yet ended */
+	struct loop_subprocess *subprocs;	/* loop_subprocess.c */
+	struct loop_executor *executor;	/* loop_executor.c; NULL until used */
 };
 
 /* ---- loop.c, for the other files ---- */
@@ -151,6 +155,20 @@ void loop_children_clear(struct loop *l);
 void loop_transports_clear(struct loop *l);
 /* Close every server's listener and free them. */
 void loop_servers_clear(struct loop *l);
+/* End every task not yet ended, without running it; see loop_task.c. */
+void loop_tasks_clear(struct loop *l);
+/*
+ * Free every subprocess transport; a child still running is SIGKILLed
+ * and reaped (waited for: it is dying), so none is left a zombie.  Their
+ * pipes are left to loop_transports_clear().
+ */
+void loop_subprocs_clear(struct loop *l);
+/*
+ * Shut the executor down for good: jobs not started are dropped, running
+ * ones are waited for (a thread cannot be stopped from outside) and
+ * their results dropped, every worker is joined and the eventfd closed.
+ */
+void loop_executor_clear(struct loop *l);
 
 /* ---- loop_future.c, for loop_task.c ---- */
 
@@ -197,5 +215,11 @@ int future_end(struct loop_future *f, enum future_state state, void *result,
 /* loop_future_add_done_callback() with a name for the trace. */
 int future_add_cb(struct loop_future *f, const char *name, loop_future_cb cb,
 		  void *arg);
+/*
+ * For loop_destroy(), which drops the ready queue: when h is a scheduled
+ * done-callback, free it and give back the reference it holds on its
+ * future, without calling it.  Returns 1 if it was one, 0 otherwise.
+ */
+int future_cb_drop(struct loop_handle *h);
 
 #endif

@@ -26,7 +26,7 @@ struct loop_stream {
 	struct loop *loop;
 	struct loop_transport *t;	/* NULL once the connection is gone */
 	char *buf;			/* limit + LOOP_READ bytes */
-	size_t len, limit;
+	size_t off, len, limit;		/* unread: [off, off + len) */
 	int eof;			/* the peer will send no more */
 	int lost, err;			/* connection_lost came, with err */
 	int closing;			/* loop_stream_close() was called */
@@ -87,8 +87,15 @@ stream_data(struct loop_transport *t, const void *buf, size_t n, void *ctx)
 {
 	struct loop_stream *s = ctx;
 
-	/* Reading pauses at the limit, so one recv's worth always fits. */
-	memcpy(s->buf + s->len, buf, n);
+	/*
+	 * Reading pauses at the limit, so one recv's worth always fits
+	 * once the bytes already read are dropped from the front.
+	 */
+	if (s->off + s->len + n > s->limit + LOOP_READ) {
+		memmove(s->buf, s->buf + s->off, s->len);
+		s->off = 0;
+	}
+	memcpy(s->buf + s->off + s->len, buf, n);
 	s->len += n;
 	if (s->len >= s->limit && !s->read_paused) {
 		s->read_paused = 1;
@@ -112,6 +119,12 @@ static void
 stream_lost(struct loop_transport *t, int err, void *ctx)
 {
 	struct loop_stream *s = ctx;
+	/*
+	 * A server's stream lost before connection_made (the server ran
+	 * out of memory starting its transport) was never handed to
+	 * acc->connected: nobody else knows it, so it is freed here.
+	 */
+	int unclaimed = s->acc != NULL && s->t == NULL;
 
 	s->t = NULL;
 	s->lost = 1;
@@ -124,7 +137,7 @@ stream_lost(struct loop_transport *t, int err, void *ctx)
 	wake(s->drainer);
 	if (s->closed != NULL)
 		wake(s->closed);	/* the closing task frees s */
-	else if (s->closing)
+	else if (s->closing || unclaimed)
 		stream_free(s);
 }
 
@@ -162,6 +175,21 @@ loop_stream_new(struct loop *l, int fd, size_t limit)
 	if (s == NULL)
 		return NULL;
 	if ((s->t = loop_transport_new(l, fd, &stream_protocol, s)) == NULL) {
+		stream_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct loop_stream *
+loop_stream_pipe_new(struct loop *l, int fd, int writing, size_t limit)
+{
+	struct loop_stream *s = stream_alloc(l, limit);
+
+	if (s == NULL)
+		return NULL;
+	if ((s->t = loop_pipe_transport_new(l, fd, writing, &stream_protocol,
+					    s)) == NULL) {
 		stream_free(s);
 		return NULL;
 	}
@@ -245,14 +273,20 @@ wait_data(struct loop_task *t, struct loop_stream *s)
 	return rc;
 }
 
-/* Take n bytes off the front; reading resumes below the limit. */
+/*
+ * Take n bytes off the front; reading resumes below the limit.  The
+ * front only moves (off): sliding the rest down for every line taken
+ * would cost a buffer's worth of copying per readline.
+ */
 static void
 consume(struct loop_stream *s, void *out, size_t n)
 {
 	if (out != NULL)
-		memcpy(out, s->buf, n);
-	memmove(s->buf, s->buf + n, s->len - n);
+		memcpy(out, s->buf + s->off, n);
+	s->off += n;
 	s->len -= n;
+	if (s->len == 0)
+		s->off = 0;
 	if (s->read_paused && s->len < s->limit && s->t != NULL) {
 		s->read_paused = 0;
 		loop_transport_resume_reading(s->t);
@@ -319,9 +353,9 @@ loop_stream_readuntil(struct loop_task *t, struct loop_stream *s,
 	if (seplen == 0)
 		return errno = EINVAL, -1;
 	for (;;) {
-		hit = memmem(s->buf, s->len, sep, seplen);
+		hit = memmem(s->buf + s->off, s->len, sep, seplen);
 		if (hit != NULL) {
-			size_t need = (size_t)(hit - s->buf) + seplen;
+			size_t need = (size_t)(hit - (s->buf + s->off)) + seplen;
 
 			if (need > max)
 				return errno = ENOBUFS, -1;
@@ -390,6 +424,12 @@ loop_stream_write_eof(struct loop_stream *s)
 {
 	if (s->t != NULL)
 		loop_transport_write_eof(s->t);
+}
+
+size_t
+loop_stream_buffered(const struct loop_stream *s)
+{
+	return s->t != NULL ? loop_transport_buffered(s->t) : 0;
 }
 
 void

@@ -21,6 +21,11 @@
  * architecture Linux runs this on, so an overflow touches the guard page
  * and faults, instead of silently writing into whatever lies below.
  *
+ * The loop keeps a list of the tasks that have not ended, for
+ * loop_destroy(): a task suspended in an await holds its stack and a
+ * reference to itself, and neither would ever be freed if the task were
+ * simply forgotten.
+ *
  * With tracing on, each task emits `task` events: create, step, await
  * (with what it awaits), cancel, done.
  */
@@ -54,6 +59,7 @@ struct loop_task {
 	int raised;			/* loop_task_raise() was called */
 	int raise_err;
 	char raise_msg[128];
+	struct loop_task *prev, *next;	/* the loop's tasks not yet ended */
 };
 
 /* The task running now (tasks run one at a time, on one thread). */
@@ -104,11 +110,25 @@ task_main(unsigned hi, unsigned lo)
 	t->finished = 1;
 }
 
+/* The task has ended: off the loop's list. */
+static void
+task_unlink(struct loop_task *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		t->fut.loop->tasks = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+}
+
 /* The task has returned (or never started): free its stack, end it. */
 static void
 task_finish(struct loop_task *t)
 {
 	t->finished = 1;
+	task_unlink(t);
 	sys_munmap(t->map, t->map_len);
 	t->map = NULL;
 	if (t->raised)
@@ -205,6 +225,10 @@ loop_task_new(struct loop *l, const char *name, loop_task_fn fn, void *arg,
 	    loop_call_soon(l, name, task_step, t) == NULL)
 		goto fail;
 	t->fut.refs++;		/* the task holds itself until it ends */
+	t->next = l->tasks;
+	if (l->tasks != NULL)
+		l->tasks->prev = t;
+	l->tasks = t;
 	if (trace_on)
 		task_trace(t, "create", NULL);
 	return t;
@@ -415,4 +439,30 @@ loop_wait_for(struct loop_task *t, struct loop_future *f, double timeout,
 	if (rc < 0)
 		errno = err;
 	return rc;
+}
+
+/*
+ * loop_destroy(): end every task that has not ended, without running it
+ * again.  destroy is for error paths, where the caller may already have
+ * freed what a task's frames point at, so no task code may run here (as
+ * no other callback does).  Each task's wakeup leaves the future it
+ * awaits, its stack is unmapped, and it ends cancelled, which drops its
+ * hold on itself.  What its frames hold (a sleep's future, a gather's)
+ * is lost: to close cleanly, cancel the tasks and run the loop until
+ * they have ended, as asyncio.run() does.
+ */
+void
+loop_tasks_clear(struct loop *l)
+{
+	struct loop_task *t;
+
+	while ((t = l->tasks) != NULL) {
+		if (t->waiter != NULL)
+			loop_future_remove_done_callback(t->waiter, wakeup, t);
+		t->waiter = NULL;
+		if (trace_on)
+			task_trace(t, "dropped by loop_destroy", NULL);
+		t->cancel_delivered = 1;
+		task_finish(t);		/* unlinks t, may free it */
+	}
 }

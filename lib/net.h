@@ -31,6 +31,7 @@ enum {
 	NET_SEQPACKET = 1 << 2,	/* default socktype SOCK_SEQPACKET */
 	NET_V4 = 1 << 3,	/* -4 */
 	NET_V6 = 1 << 4,	/* -6 */
+	NET_REUSEPORT = 1 << 5,	/* for bind: SO_REUSEPORT, a shared port */
 };
 
 /*

@@ -11,8 +11,8 @@
  *	lib/sys.c	files and descriptors: open, read, write, close, pipe2,
  *			dup, dup2, dup3, fcntl, unlink
  *	lib/sys_net.c	sockets, socket options, name resolution, ioctl
- *	lib/sys_poll.c	poll and epoll
- *	lib/sys_proc.c	processes, signals and resource limits
+ *	lib/sys_poll.c	poll, epoll, and eventfd for wake-ups
+ *	lib/sys_proc.c	processes, signals, resource limits and threads
  */
 #include "sys_impl.h"
 
@@ -185,17 +185,20 @@ static const struct {
 	{ "mmap", 0, 0 }, { "munmap", 0, 0 }, { "msync", 0, 0 },
 	{ "mprotect", 0, 0 },
 	{ "mincore", 0, 0 }, { "mremap", 0, 0 }, { "madvise", 0, 0 },
-	{ "ftruncate", 0, 0 }, { "fstat", 0, 0 }, { "shm_open", 0, 0 },
+	{ "ftruncate", 0, 0 }, { "fstat", 0, 0 }, { "stat", 0, 0 },
+	{ "shm_open", 0, 0 },
 	{ "shm_unlink", 0, 0 },
 	{ "execvpe", 0, 0 }, { "wait4", 0, 0 }, { "setsid", 0, 0 },
 	{ "setpgid", 0, 0 }, { "getpgid", 0, 0 }, { "getsid", 0, 0 },
 	{ "chdir", 0, 0 }, { "close_range", 0, 0 }, { "posix_spawnp", 0, 0 },
-	{ "vfork", 0, 0 }, { "readlink", 0, 0 },
+	{ "vfork", 0, 0 }, { "readlink", 0, 0 }, { "prctl", 0, 0 },
 	{ "sigqueue", 0, 0 }, { "pidfd_open", 0, 0 },
 	{ "pidfd_send_signal", 0, 0 }, { "signalfd", 0, 0 },
 	{ "sigtimedwait", 0, 0 }, { "sigpending", 0, 0 },
 	{ "sigsuspend", 0, 0 }, { "ppoll", 0, 0 }, { "setitimer", 0, 0 },
 	{ "pthread_sigmask", 0, 0 },
+	{ "eventfd", 0, 0 }, { "eventfd_read", 0, 0 },
+	{ "pthread_create", 0, 0 },
 	{ "SSL_connect", 0, 0 }, { "SSL_accept", 0, 0 }, { "SSL_read", 0, 0 },
 	{ "SSL_write", 0, 0 }, { "SSL_shutdown", 0, 0 },
 };

@@ -24,9 +24,11 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -104,6 +106,14 @@ int sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout);
 /* lib/sys_poll.c - select(2); the fd_set and timeval of <sys/select.h>. */
 int sys_select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	       struct timeval *timeout);
+/*
+ * lib/sys_poll.c - wake-ups: see eventfd(2).  eventfd_write is not in
+ * --inject's list: a lost wake-up would hang the loop with nothing to
+ * report it.
+ */
+int sys_eventfd(unsigned int initval, int flags);
+int sys_eventfd_read(int fd, eventfd_t *value);
+int sys_eventfd_write(int fd, eventfd_t value);
 
 /* lib/sys_proc.c - processes, signals, limits: see fork(2), sigaction(2) ... */
 pid_t sys_fork(void);
@@ -126,6 +136,7 @@ void *sys_mremap(void *old, size_t old_len, size_t new_len, int flags);
 int sys_madvise(void *addr, size_t len, int advice);
 int sys_ftruncate(int fd, off_t len);
 int sys_fstat(int fd, struct stat *st);
+int sys_stat(const char *path, struct stat *st);
 int sys_shm_open(const char *name, int flags, mode_t mode);
 int sys_shm_unlink(const char *name);
 
@@ -141,6 +152,17 @@ int sys_chdir(const char *path);
 int sys_close_range(unsigned first, unsigned last, int flags);
 /* lib/sys_proc.c - readlink(2), for what /proc/PID/fd/N points at. */
 ssize_t sys_readlink(const char *path, char *buf, size_t size);
+/* lib/sys_proc.c - prctl(2) with one argument: PR_SET_PDEATHSIG, SIG. */
+int sys_prctl(int option, unsigned long arg);
+/*
+ * lib/sys_proc.c - threads: see pthread_create(3), pthread_join(3).  They
+ * return an error number, as pthreads does; errno is untouched.
+ * pthread_join is not in --inject's list: a thread not joined would run
+ * on into memory its joiner frees.
+ */
+int sys_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+		       void *(*start)(void *), void *arg);
+int sys_pthread_join(pthread_t thread, void **retval);
 /* Returns 0 or an error number, as posix_spawn(3) does; errno untouched. */
 int sys_posix_spawnp(pid_t *pid, const char *file,
 		     const posix_spawn_file_actions_t *fa,

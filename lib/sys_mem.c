@@ -1,8 +1,8 @@
 /*
  * sys_mem.c - the traced wrappers for memory mappings and POSIX shared
  * memory: mmap, munmap, msync, mincore, mremap, madvise, ftruncate, fstat,
- * shm_open, shm_unlink; see sys.h for the calls and sys_impl.h for the
- * shape every wrapper has.
+ * stat (which the loop's Unix servers use too), shm_open, shm_unlink; see
+ * sys.h for the calls and sys_impl.h for the shape every wrapper has.
  *
  * Protections and flags are recorded by name ("PROT_READ|PROT_WRITE",
  * "MAP_SHARED"), addresses in hex, so that a trace reads like the
@@ -163,10 +163,18 @@ sys_msync(void *addr, size_t len, int flags)
 	return ret;
 }
 
-/* On success the event also says how many of the pages are resident. */
+/*
+ * On success the event also says how many of the pages are resident, and
+ * which: "vec" has one digit per page, the low bit of each byte mincore(2)
+ * filled ("1100": the first two are in memory), for the first
+ * MINCORE_SHOWN pages.
+ */
+#define MINCORE_SHOWN	256
+
 int
 sys_mincore(void *addr, size_t len, unsigned char *vec)
 {
+	char bits[MINCORE_SHOWN + 1];
 	size_t i, pages, resident = 0;
 	long page;
 	struct rec r;
@@ -184,9 +192,14 @@ sys_mincore(void *addr, size_t len, unsigned char *vec)
 	page = sysconf(_SC_PAGESIZE);
 	if (ret == 0 && page > 0) {
 		pages = (len + (size_t)page - 1) / (size_t)page;
-		for (i = 0; i < pages; i++)
+		for (i = 0; i < pages; i++) {
 			resident += vec[i] & 1;
+			if (i < MINCORE_SHOWN)
+				bits[i] = (vec[i] & 1) ? '1' : '0';
+		}
+		bits[pages < MINCORE_SHOWN ? pages : MINCORE_SHOWN] = '\0';
 		rec_int(&r, "resident", (long long)resident);
+		rec_str(&r, "vec", bits);
 	}
 	rec_end(&r, ret);
 	return ret;
@@ -297,6 +310,28 @@ sys_fstat(int fd, struct stat *st)
 	if (ret == 0) {
 		rec_str(&r, "type", file_type(st->st_mode));
 		rec_int(&r, "size", (long long)st->st_size);
+	}
+	rec_end(&r, ret);
+	return ret;
+}
+
+int
+sys_stat(const char *path, struct stat *st)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return stat(path, st);
+	rec_start(&r, "stat", -1);
+	rec_str(&r, "path", path);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = stat(path, st);
+	r.err = errno;
+	if (ret == 0) {
+		rec_str(&r, "type", file_type(st->st_mode));
+		rec_int(&r, "ino", (long long)st->st_ino);
 	}
 	rec_end(&r, ret);
 	return ret;

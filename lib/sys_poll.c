@@ -1,7 +1,8 @@
 /*
  * sys_poll.c - the traced wrappers for readiness: select(2), poll(2) and
- * epoll(7); see sys.h for the calls and sys_impl.h for the shape every
- * wrapper has.
+ * epoll(7), and eventfd(2), the counter through which another thread
+ * makes a loop's fd readable; see sys.h for the calls and sys_impl.h for
+ * the shape every wrapper has.
  *
  * Interest and ready sets are recorded as "3:POLLIN 4:POLLIN|POLLOUT",
  * "3:EPOLLIN 5:EPOLLOUT|EPOLLHUP" and, for select, as the fds of each set:
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 
 static const struct sym poll_events[] = {
@@ -30,6 +32,9 @@ static const struct sym epoll_events[] = {
 };
 static const struct sym epoll_flags[] = {
 	SYM(EPOLL_CLOEXEC), SYM_END
+};
+static const struct sym efd_flags[] = {
+	SYM(EFD_CLOEXEC), SYM(EFD_NONBLOCK), SYM(EFD_SEMAPHORE), SYM_END
 };
 
 /* "3:POLLIN 4:POLLIN|POLLOUT": events, or with ready set, revents != 0. */
@@ -208,6 +213,69 @@ sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
 	if (ret > 0)
 		rec_str(&r, "ready", epoll_ready_str(evs, ret, buf,
 		    sizeof(buf)));
+	rec_end(&r, ret);
+	return ret;
+}
+
+/* ---- wake-ups: see eventfd(2), eventfd_read(3) ---- */
+
+int
+sys_eventfd(unsigned int initval, int flags)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return eventfd(initval, flags);
+	rec_start(&r, "eventfd", -1);
+	rec_int(&r, "initval", initval);
+	rec_flags(&r, "flags", (unsigned long)flags, efd_flags);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = eventfd(initval, flags);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/*
+ * eventfd_read(3) and eventfd_write(3) are glibc's read(2) and write(2)
+ * of the 8-byte counter; they have their own names here so the trace
+ * says what the 8 bytes mean.
+ */
+int
+sys_eventfd_read(int fd, eventfd_t *value)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return eventfd_read(fd, value);
+	rec_start(&r, "eventfd_read", fd);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = eventfd_read(fd, value);
+	r.err = errno;
+	if (ret == 0)
+		rec_int(&r, "value", (long long)*value);
+	rec_end(&r, ret);
+	return ret;
+}
+
+int
+sys_eventfd_write(int fd, eventfd_t value)
+{
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return eventfd_write(fd, value);
+	rec_start(&r, "eventfd_write", fd);
+	rec_int(&r, "value", (long long)value);
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = eventfd_write(fd, value);
+	r.err = errno;
 	rec_end(&r, ret);
 	return ret;
 }

@@ -3,8 +3,9 @@
  * limits: fork, execvp, waitpid, kill, sigaction, sigprocmask, getrlimit,
  * setrlimit, and for spawning execvpe, wait4, setsid, setpgid, getpgid,
  * getsid, chdir, close_range, posix_spawnp, vfork, and readlink (for
- * /proc/PID/fd); see sys.h for the calls and sys_impl.h for the shape
- * every wrapper has.
+ * /proc/PID/fd), prctl (a signal when the parent dies), and for threads
+ * pthread_create and pthread_join; see sys.h for the calls and
+ * sys_impl.h for the shape every wrapper has.
  *
  * Signals are recorded by name ("SIGTERM", "SIGRTMIN+2"), wait statuses
  * as "exited 3" or "killed by SIGKILL (core dumped)".
@@ -12,10 +13,12 @@
 #include "sys_impl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -531,6 +534,36 @@ sys_readlink(const char *path, char *buf, size_t size)
 }
 
 /*
+ * See prctl(2).  The one option used, PR_SET_PDEATHSIG (arg: a signal to
+ * get when the parent dies), is recorded by name; others as numbers.
+ */
+int
+sys_prctl(int option, unsigned long arg)
+{
+	char name[32];
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return prctl(option, arg, 0UL, 0UL, 0UL);
+	rec_start(&r, "prctl", -1);
+	if (option == PR_SET_PDEATHSIG) {
+		rec_str(&r, "option", "PR_SET_PDEATHSIG");
+		rec_str(&r, "sig", sig_name((int)arg, name, sizeof(name)));
+		rec_qual(&r, "PR_SET_PDEATHSIG");
+	} else {
+		rec_int(&r, "option", option);
+		rec_int(&r, "arg", (long long)arg);
+	}
+	if (rec_injected(&r))
+		return rec_fail(&r);
+	ret = prctl(option, arg, 0UL, 0UL, 0UL);
+	r.err = errno;
+	rec_end(&r, ret);
+	return ret;
+}
+
+/*
  * The two halves of SYS_VFORK (see sys.h): vfork(2) cannot live inside a
  * wrapper function, so the parent traces the call before and after it.
  */
@@ -557,5 +590,60 @@ sys_vfork_leave(pid_t ret, int err)
 	rec_start(&r, "vfork", -1);
 	r.err = err;
 	rec_end(&r, ret);
+	return ret;
+}
+
+/* ---- threads: see pthread_create(3), pthread_join(3) ---- */
+
+/*
+ * Library calls rather than system calls (clone3(2) and a futex wait lie
+ * underneath), traced because a learner should see a thread begin and
+ * end.  Both return an error number, as pthreads does, and leave errno
+ * alone.
+ */
+int
+sys_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+		   void *(*start)(void *), void *arg)
+{
+	int saved = errno;
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return pthread_create(thread, attr, start, arg);
+	rec_start(&r, "pthread_create", -1);
+	if (rec_injected(&r)) {
+		rec_fail(&r);
+		ret = errno;
+		errno = saved;
+		return ret;
+	}
+	ret = pthread_create(thread, attr, start, arg);
+	r.err = ret;
+	rec_end(&r, ret == 0 ? 0 : -1);
+	errno = saved;
+	return ret;
+}
+
+int
+sys_pthread_join(pthread_t thread, void **retval)
+{
+	int saved = errno;
+	struct rec r;
+	int ret;
+
+	if (!sys_watch)
+		return pthread_join(thread, retval);
+	rec_start(&r, "pthread_join", -1);
+	if (rec_injected(&r)) {
+		rec_fail(&r);
+		ret = errno;
+		errno = saved;
+		return ret;
+	}
+	ret = pthread_join(thread, retval);
+	r.err = ret;
+	rec_end(&r, ret == 0 ? 0 : -1);
+	errno = saved;
 	return ret;
 }

@@ -26,17 +26,20 @@ json_events() {
 		    udp-echo-client register-socket; do
 		assert_line --regexp "^$name +protocols +a .+"
 	done
-	for name in stream-echo-server stream-echo-client \
+	for name in stream-echo-server stream-echo-client http-headers \
 		    register-socket-streams; do
 		assert_line --regexp "^$name +streams +a .+"
 	done
-	for name in lock event condition semaphore queue; do
-		assert_line --regexp "^$name +primitives +[a-z].+"
+	for name in subprocess-protocol subprocess-streams; do
+		assert_line --regexp "^$name +subprocess +a .+"
+	done
+	for name in executor lock event condition semaphore queue; do
+		assert_line --regexp "^$name +executor and primitives +[a-z].+"
 	done
 	for name in asyncore-http-client asyncore-echo-server asynchat-http; do
 		assert_line --regexp "^$name +asyncore and asynchat +a .+"
 	done
-	[ "${#lines[@]}" -eq 27 ]
+	[ "${#lines[@]}" -eq 31 ]
 }
 
 @test "demo --list --json: one object per demo" {
@@ -52,8 +55,9 @@ assert names == ["hello-soon", "clock-later", "watch-fd", "signals",
                  "tcp-echo-server", "tcp-echo-client", "udp-echo-server",
                  "udp-echo-client", "register-socket",
                  "stream-echo-server", "stream-echo-client",
-                 "register-socket-streams", "lock", "event", "condition",
-                 "semaphore", "queue", "asyncore-http-client",
+                 "http-headers", "register-socket-streams",
+                 "subprocess-protocol", "subprocess-streams", "executor", "lock", "event",
+                 "condition", "semaphore", "queue", "asyncore-http-client",
                  "asyncore-echo-server", "asynchat-http"], names
 assert all(r["summary"] and r["group"] for r in rows)'
 }
@@ -330,75 +334,4 @@ Socket closed, stop the event loop"
 	run "$IPC" loop demo tcp-echo-server --inject listen=EADDRINUSE
 	assert_failure 69
 	assert_line --index 0 "ipc loop demo: listen: address already in use (EADDRINUSE)"
-}
-
-# ---- ipc loop serve ----
-
-@test "serve --echo: 200 concurrent python asyncio clients, then half-closes" {
-	start_server srv "$IPC" loop serve 127.0.0.1:0 --echo
-	run timeout 30 python3 "$HELPERS/aio.py" echo-load "$srv_PORT" 200 5
-	assert_success
-	assert_output "ok 200"
-	run timeout 30 python3 "$HELPERS/aio.py" half-close "$srv_PORT" 1000000
-	assert_success
-	assert_output "ok 1000000"
-	stop_server srv TERM
-	[ "$srv_STATUS" -eq 0 ]
-	run server_log srv
-	assert_line "ipc loop serve: SIGTERM: stopping"
-	assert_line --regexp '^ipc loop serve: 201 connections \(0 still open, 0 reset\), [0-9]+ bytes echoed, 0 refused for want of fds$'
-}
-
-@test "serve --echo: resets end one connection, the server goes on" {
-	start_server srv "$IPC" loop serve 127.0.0.1:0 --echo --backend poll
-	for i in 1 2 3; do
-		run timeout 20 python3 "$HELPERS/aio.py" reset "$srv_PORT"
-		assert_success
-	done
-	run timeout 20 python3 "$HELPERS/aio.py" echo-load "$srv_PORT" 5 3
-	assert_output "ok 5"
-	stop_server srv INT
-	[ "$srv_STATUS" -eq 0 ]
-	run server_log srv
-	assert_line --regexp '^ipc loop serve: 8 connections \(0 still open, [1-3] reset\)'
-}
-
-@test "serve --echo: a peer that does not read pauses reading, no spinning" {
-	start_server srv "$IPC" loop serve 127.0.0.1:0 --echo
-	run timeout 20 python3 "$HELPERS/aio.py" slow-reader "$srv_PORT" "$srv_PID"
-	assert_success
-	# Paused on flow control, the server sleeps: under 0.1 s of CPU in 1 s.
-	[[ $output =~ ^ok\ ticks=([0-9]+)$ ]]
-	[ "${BASH_REMATCH[1]}" -lt 10 ]
-	run timeout 20 python3 "$HELPERS/aio.py" echo-load "$srv_PORT" 3 3
-	assert_output "ok 3"
-}
-
-@test "serve --echo: out of fds (EMFILE), refused without spinning, then serves" {
-	start_server srv bash -c 'ulimit -n 16; exec "$0" loop serve 127.0.0.1:0 --echo' "$IPC"
-	run timeout 20 python3 "$HELPERS/aio.py" hold "$srv_PORT" 30
-	assert_success
-	[[ $output =~ ^echoed\ ([0-9]+)\ of\ 30$ ]]
-	[ "${BASH_REMATCH[1]}" -lt 30 ]
-	[ "${BASH_REMATCH[1]}" -gt 0 ]
-	ticks=$(awk '{print $14 + $15}' "/proc/$srv_PID/stat")
-	[ "$ticks" -lt 50 ]
-	run timeout 20 python3 "$HELPERS/aio.py" echo-load "$srv_PORT" 5 3
-	assert_output "ok 5"
-	stop_server srv TERM
-	[ "$srv_STATUS" -eq 0 ]
-	run server_log srv
-	assert_line --regexp 'refused for want of fds$'
-	! server_log srv | grep -q ' 0 refused for want of fds'
-}
-
-@test "serve: bad input" {
-	run "$IPC" loop serve 127.0.0.1:0
-	assert_usage_error
-	assert_line --index 0 "ipc loop serve: what to serve? --echo is the one service for now"
-	run "$IPC" loop serve
-	assert_usage_error
-	run "$IPC" loop serve 127.0.0.1:0 --echo --inject bind=EADDRINUSE
-	assert_failure 69
-	assert_line --index 0 "ipc loop serve: 127.0.0.1:0: address already in use (EADDRINUSE)"
 }

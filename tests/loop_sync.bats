@@ -118,11 +118,11 @@ EOF
 	assert_success
 }
 
-@test "demo --list: the primitives group" {
+@test "demo --list: the primitives, in the group 'executor and primitives'" {
 	run timeout 20 "$IPC" loop demo --list
 	assert_success
 	for name in $SYNC_DEMOS; do
-		assert_line --regexp "^$name +primitives +[a-z].+"
+		assert_line --regexp "^$name +executor and primitives +[a-z].+"
 	done
 }
 

@@ -51,7 +51,8 @@ static const struct {
 	{ "tasks and futures", loop_demos_task },
 	{ "protocols", loop_demos_proto },
 	{ "streams", loop_demos_stream },
-	{ "primitives", loop_demos_sync },
+	{ "subprocess", loop_demos_subproc },
+	{ "executor and primitives", loop_demos_sync },
 	{ "asyncore and asynchat", loop_demos_asyn },
 };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
@@ -276,6 +277,35 @@ const struct verb loop_demo_verb = {
 		"coroutine a task: open_connection, read, write, drain and "
 		"close; the server starts a task per connection.  Options "
 		"as for the TCP pair.\n\n"
+		"http-headers: the chapter's \"Get HTTP headers\": a task "
+		"opens a connection, sends HEAD / HTTP/1.0 and prints each "
+		"line of the answer that readline returns (HTTP header> ...) "
+		"up to the blank line that ends the headers.  It asks a small "
+		"HTTP/1.0 server it runs itself (server: lines; --serve ADDR "
+		"serves outside clients with it), or, with --connect, "
+		"host:port, unix:PATH or a URL as the example takes, "
+		"http://host[:port][/path].  Lines are bounded (4096 "
+		"bytes, 100 of them): a peer that sends more, sends something "
+		"else than HTTP or closes before the blank line is a protocol "
+		"error (exit 76).\n\n"
+		"subprocess-protocol, subprocess-streams: children with "
+		"pipes, and no shell.  A SubprocessProtocol collects the "
+		"output of date(1) (the chapter runs python for the same "
+		"line) through pipe_data_received and prints it once both "
+		"process_exited and pipe_connection_lost have come, in "
+		"whichever order they did; the child is reaped through its "
+		"pidfd.  With streams, a task reads date's line and waits "
+		"for its exit, then writes 50000 lines into tr(1)'s stdin "
+		"with write and drain (drain waits while the pipe and the "
+		"buffer are full) while a second task reads them back.\n\n"
+		"executor: run_in_executor on the default thread pool.  A "
+		"blocking read of 64 KiB of /dev/urandom (a file cannot be "
+		"waited for: it is always ready) and a sum of i*i for i < "
+		"10**8 run on worker threads while the loop ticks every "
+		"50 ms; each result is printed as its future ends, on the "
+		"loop thread, which the workers wake through an eventfd(2).  "
+		"--trace shows the eventfd, the workers' own calls and "
+		"executor events.\n\n"
 		"lock, event, condition, semaphore, queue: the primitives "
 		"for tasks, each waiter a future its task awaits.  Three "
 		"workers take a Lock in the order they asked; two waiters "
@@ -297,6 +327,11 @@ const struct verb loop_demo_verb = {
 		"body, and answers with what it parsed (--serve ADDR: outside "
 		"clients).  Input without a terminator is cut off at 64 KiB."
 		"\n\n"
+		"Every ADDR of --serve and --connect may be a Unix socket: "
+		"unix:/path, or unix:@name in Linux's abstract namespace.  A "
+		"stream server removes its socket file when it stops (as "
+		"asyncio does since Python 3.13); a datagram server and the "
+		"asyncore ones leave it, as Python's do.\n\n"
 		"Every demo takes --backend, --trace (iter, poll, callback, "
 		"timer and fd events; task and future events for the task "
 		"demos) and --step.",
@@ -320,6 +355,15 @@ const struct verb loop_demo_verb = {
 		"\tsend one datagram to an outside echo server",
 		"ipc loop demo stream-echo-client --connect 127.0.0.1:8888"
 		"\ta task talks to an outside echo server through a stream",
+		"ipc loop demo http-headers\tHEAD against its own small "
+		"HTTP server; each header line as readline returns it",
+		"ipc loop demo http-headers --connect "
+		"http://127.0.0.1:8000/\tthe same against another server "
+		"(try: python3 -m http.server)",
+		"ipc loop demo tcp-echo-server --serve unix:/tmp/echo.sock"
+		"\ton a Unix socket (try: socat - UNIX-CONNECT:/tmp/echo.sock)",
+		"ipc loop demo executor --trace\ttwo jobs on worker threads, "
+		"and the eventfd through which they wake the loop",
 		"ipc loop demo asynchat-http --serve 127.0.0.1:8080\tthe "
 		"chapter's asynchat HTTP handler (try: curl -d hi "
 		"127.0.0.1:8080/x)",
@@ -331,8 +375,10 @@ const struct verb loop_demo_verb = {
 		     "parallel|tcp-echo-server|"
 		     "tcp-echo-client|udp-echo-server|udp-echo-client|"
 		     "register-socket|stream-echo-server|stream-echo-client|"
-		     "register-socket-streams|asyncore-http-client|"
-		     "asyncore-echo-server|asynchat-http|lock|event|"
-		     "condition|semaphore|queue",
+		     "http-headers|register-socket-streams|"
+		     "subprocess-protocol|subprocess-streams|"
+		     "asyncore-http-client|asyncore-echo-server|"
+		     "asynchat-http|executor|lock|event|condition|"
+		     "semaphore|queue",
 	.run = run_demo,
 };

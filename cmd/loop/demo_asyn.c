@@ -18,7 +18,6 @@
  * request handler itself is in demo_asynchat.c.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,41 +102,18 @@ open_server(struct asyn_demo *a, const char *name, char *addr, size_t size,
 	return 0;
 }
 
-static void
-on_stop_signal(struct loop *l, int sig, void *arg)
-{
-	fprintf(stderr, "%s: %s: stopping\n", ((struct asyn_demo *)arg)->
-		d->cli->prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
-	loop_stop(l);
-}
-
-/* asyncore_loop() until loop_stop(); returns the exit status. */
+/*
+ * asyncore_loop() until loop_stop(); returns the exit status.  It takes
+ * a void * so that demo_serve_until_signal() can run it for --serve.
+ */
 static int
-run(struct asyn_demo *a)
+run(void *arg)
 {
+	struct asyn_demo *a = arg;
+
 	if (asyncore_loop(a->m, -1) < 0)
 		return fail(a->d->cli, loop_backend(a->d->loop), errno, NULL);
 	return a->d->rc;
-}
-
-/* --serve: the ready line on stderr, then serve until a signal. */
-static int
-serve(struct asyn_demo *a, const char *addr)
-{
-	struct loop *l = a->d->loop;
-	int rc;
-
-	if (loop_add_signal_handler(l, SIGINT, "stop", on_stop_signal, a) < 0 ||
-	    loop_add_signal_handler(l, SIGTERM, "stop", on_stop_signal, a) < 0)
-		rc = fail(a->d->cli, "add_signal_handler", errno, NULL);
-	else {
-		fprintf(stderr, "listening %s\n", addr);
-		fflush(stderr);
-		rc = run(a);
-	}
-	loop_remove_signal_handler(l, SIGINT);
-	loop_remove_signal_handler(l, SIGTERM);
-	return rc;
 }
 
 /* ---- the chapter's HTTPClient: an asyncore dispatcher ---- */
@@ -495,7 +471,7 @@ asyn_run(struct demo_ctx *d, int echo, const char *request)
 	} else if (d->serve != NULL) {
 		if ((rc = open_server(&a, echo ? "EchoServer" : "HTTPServer",
 				      addr, sizeof(addr), &lfd)) == 0)
-			rc = serve(&a, addr);
+			rc = demo_serve_until_signal(d, addr, run, &a);
 	} else {
 		a.tag = "server: ";
 		a.stop_when_idle = 1;

@@ -1,7 +1,9 @@
 /*
  * demo_net.c - what the network demos of `ipc loop demo` share: an address
  * to connect to, and serving outside peers until SIGINT or SIGTERM (the
- * bound socket comes from cmd/listener.c).
+ * bound socket comes from cmd/listener.c).  The signal handlers only stop
+ * the loop, so whatever runs it (loop_run_forever, or asyncore_loop for
+ * the asyncore demos) returns, and the demo closes what it opened.
  */
 #include <errno.h>
 #include <signal.h>
@@ -42,7 +44,8 @@ on_stop_signal(struct loop *l, int sig, void *arg)
 }
 
 int
-demo_serve_until_signal(struct demo_ctx *d, const char *name)
+demo_serve_until_signal(struct demo_ctx *d, const char *name,
+			int (*run)(void *arg), void *arg)
 {
 	int rc;
 
@@ -54,7 +57,7 @@ demo_serve_until_signal(struct demo_ctx *d, const char *name)
 	} else {
 		fprintf(stderr, "listening %s\n", name);
 		fflush(stderr);
-		rc = demo_run(d);
+		rc = run != NULL ? run(arg) : demo_run(d);
 	}
 	loop_remove_signal_handler(d->loop, SIGINT);
 	loop_remove_signal_handler(d->loop, SIGTERM);

@@ -243,7 +243,7 @@ tcp_echo(struct demo_ctx *d, int own_client)
 	printf("%sServing on %s\n", tcp.server_tag, name);
 	fflush(stdout);
 	if (!own_client)
-		rc = demo_serve_until_signal(d, name);
+		rc = demo_serve_until_signal(d, name, NULL, NULL);
 	else if (sys_getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		rc = fail(d->cli, "getsockname", errno, NULL);
 	else if ((rc = start_client(&tcp, &ss, len)) == 0)

@@ -1,7 +1,8 @@
 /*
  * demo_sync.c - the primitives of `ipc loop demo`: the asyncio chapter's
  * synchronisation primitives and queues, each a small program of tasks
- * in the spirit of the Python documentation's examples:
+ * in the spirit of the Python documentation's examples (the group's
+ * first demo, executor, lives in demo_exec.c):
  *
  *	lock		three workers take turns in a critical section, in
  *			the order they asked (the lock is fair)
@@ -509,6 +510,8 @@ demo_queue(struct demo_ctx *d)
 }
 
 const struct loop_demo loop_demos_sync[] = {
+	{ "executor", "a file read and a long sum run on worker threads "
+	  "while the loop ticks", loop_demo_executor, 0 },
 	{ "lock", "three workers take a Lock in turns, in the order they "
 	  "asked", demo_lock, DEMO_INTERVAL },
 	{ "event", "two waiters block until a task sets an Event",

@@ -8,7 +8,10 @@
  * UDP may lose the datagram, so the client gives up after REPLY_TIMEOUT
  * (exit 75) instead of waiting forever.  Without options both ends run in
  * one loop; --serve ADDR serves outside peers until SIGINT or SIGTERM,
- * --connect ADDR talks to an outside echo server.
+ * --connect ADDR talks to an outside echo server.  Both take Unix
+ * datagram sockets too (unix:/path, unix:@name); a path the server
+ * bound stays behind when it stops, as asyncio's datagram endpoints
+ * leave theirs: remove it before serving there again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -176,6 +179,20 @@ start_client(struct udp_demo *u, const struct sockaddr_storage *ss,
 			SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail(d->cli, "socket", errno, NULL);
+	/*
+	 * A Unix datagram socket without an address cannot be answered:
+	 * the server's recvfrom finds no sender to send back to.  Binding
+	 * with the family alone asks Linux for an abstract name of its own
+	 * choosing, "unix:@" and five hex digits: autobind, see unix(7).
+	 */
+	if (ss->ss_family == AF_UNIX &&
+	    sys_bind(fd, (const struct sockaddr *)ss,
+		     sizeof(sa_family_t)) < 0) {
+		int rc = fail(d->cli, "bind", errno, NULL);
+
+		sys_close(fd);
+		return rc;
+	}
 	/* See udp(7): connect fixes the peer, so sendto needs no address. */
 	if (sys_connect(fd, (const struct sockaddr *)ss, len) < 0) {
 		int rc = fail(d->cli, what, errno, NULL);
@@ -240,7 +257,7 @@ udp_echo(struct demo_ctx *d, int own_client)
 	printf("%sStarting UDP server on %s\n", u.server_tag, name);
 	fflush(stdout);
 	if (!own_client)
-		rc = demo_serve_until_signal(d, name);
+		rc = demo_serve_until_signal(d, name, NULL, NULL);
 	else if (sys_getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		rc = fail(d->cli, "getsockname", errno, NULL);
 	else if ((rc = start_client(&u, &ss, len)) == 0)

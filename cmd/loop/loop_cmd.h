@@ -43,10 +43,13 @@ struct loop_demo {
 extern const struct loop_demo loop_demos_core[], loop_demos_proto[];
 /* Tasks and futures: demo_task.c; streams: demo_stream.c. */
 extern const struct loop_demo loop_demos_task[], loop_demos_stream[];
+/* The subprocess group (demo_subproc.c). */
+extern const struct loop_demo loop_demos_subproc[];
 /* The asyncore and asynchat group (demo_asyn.c). */
 extern const struct loop_demo loop_demos_asyn[];
-/* Synchronisation primitives and queues (demo_sync.c). */
+/* The executor (demo_exec.c), then the primitives and queues (demo_sync.c). */
 extern const struct loop_demo loop_demos_sync[];
+int loop_demo_executor(struct demo_ctx *d);
 
 /* The UDP echo demos (demo_udp.c), listed with demo_proto.c's. */
 int loop_demo_udp_server(struct demo_ctx *d);
@@ -74,9 +77,11 @@ int demo_resolve(struct demo_ctx *d, const char *addr, int udp,
 
 /*
  * --serve: print the ready line "listening NAME" on stderr, then run
- * until SIGINT or SIGTERM.  Returns the exit status.
+ * until SIGINT or SIGTERM stops the loop: run(arg), which returns the
+ * exit status, or demo_run(d) when run is NULL.  Returns the exit status.
  */
-int demo_serve_until_signal(struct demo_ctx *d, const char *name);
+int demo_serve_until_signal(struct demo_ctx *d, const char *name,
+			    int (*run)(void *arg), void *arg);
 
 /*
  * Open the loop the common options ask for: --backend, --debug (warnings

@@ -20,11 +20,20 @@ once they serve, the ready line start_server waits for.
   aio.py reset PORT                send without reading, then reset (RST)
   aio.py slow-reader PORT PID      send without reading; report the CPU
                                    ticks PID used meanwhile: "ok ticks=N"
+  aio.py half-close-idle PORT PID  send 4 MiB and shut down writing, read
+                                   nothing for a second (CPU ticks of PID
+                                   meanwhile), then every byte must come
+                                   back before EOF: "ok ticks=N"
   aio.py hold PORT N               open N connections at once and report
                                    how many echoed: "echoed E of N"
+  aio.py concurrent PORT N         open N connections at once (the soft fd
+                                   limit raised first), and only once all
+                                   are open, each sends a line and must get
+                                   it back; prints "ok N"
 """
 import asyncio
 import os
+import resource
 import socket
 import struct
 import sys
@@ -176,6 +185,20 @@ async def slow_reader(port, pid):
     print(f"ok ticks={ticks}")
 
 
+async def half_close_idle(port, pid):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    data = os.urandom(4 * 1024 * 1024)
+    writer.write(data)
+    writer.write_eof()      # sent once the buffer drains
+    before = cpu_ticks(pid)
+    await asyncio.sleep(1)  # reading nothing: the echoes back up
+    ticks = cpu_ticks(pid) - before
+    got = await asyncio.wait_for(reader.read(-1), 15)
+    assert got == data, (len(got), len(data))
+    writer.close()
+    print(f"ok ticks={ticks}")
+
+
 async def hold(port, n):
     async def one():
         try:
@@ -193,6 +216,40 @@ async def hold(port, n):
             w.close()
 
 
+def raise_fd_limit(need):
+    """Raise the soft RLIMIT_NOFILE to need, as far as the hard one allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            sys.exit(f"hard fd limit {hard} is below the {need} needed")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+
+
+async def concurrent(port, n):
+    raise_fd_limit(n + 64)
+    opened = 0
+    all_open = asyncio.Event()
+
+    async def one(i):
+        nonlocal opened
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        opened += 1
+        if opened == n:
+            all_open.set()
+        # Nobody sends before all N connections are open at once.
+        await all_open.wait()
+        data = f"client {i}\n".encode()
+        writer.write(data)
+        await writer.drain()
+        got = await reader.readexactly(len(data))
+        assert got == data, got
+        writer.close()
+        await writer.wait_closed()
+
+    await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(n))), 20)
+    print(f"ok {n}")
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     modes = {
@@ -205,7 +262,10 @@ def main():
                                        int(args[2])),
         "half-close": lambda: half_close(int(args[0]), int(args[1])),
         "slow-reader": lambda: slow_reader(int(args[0]), int(args[1])),
+        "half-close-idle": lambda: half_close_idle(int(args[0]),
+                                                   int(args[1])),
         "hold": lambda: hold(int(args[0]), int(args[1])),
+        "concurrent": lambda: concurrent(int(args[0]), int(args[1])),
     }
     if mode == "reset":
         reset(int(args[0]))

@@ -4,7 +4,9 @@
  * next-iteration rule, readers removed from their own callback, close
  * refusing while handles are open, signals through signalfd and through
  * the self-pipe, a child's exit seen through its pidfd, transports' flow
- * control and half-close, and debug mode's warnings.
+ * control and half-close, a stream read until it is drained (or paused)
+ * in one wake-up, resume_writing that writes again, TCP_NODELAY on TCP
+ * transports, and debug mode's warnings.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -385,20 +390,27 @@ struct flow {
 
 /* Write until the transport says the buffer passed the high-water mark. */
 static void
-flow_made(struct loop_transport *t, void *ctx)
+fill(struct loop_transport *t, struct flow *f)
 {
 	static char chunk[16384];
-	struct flow *f = ctx;
-	int i;
+	int paused = f->paused, i;
 
-	f->t = t;
-	f->made++;
-	for (i = 0; i < 1000 && !f->paused; i++) {
+	for (i = 0; i < 1000 && f->paused == paused; i++) {
 		assert_int_equal(loop_transport_write(t, chunk, sizeof(chunk)),
 				 0);
 		f->written += sizeof(chunk);
 	}
-	assert_true(f->paused);
+	assert_int_equal(f->paused, paused + 1);
+}
+
+static void
+flow_made(struct loop_transport *t, void *ctx)
+{
+	struct flow *f = ctx;
+
+	f->t = t;
+	f->made++;
+	fill(t, f);
 }
 
 static void
@@ -453,6 +465,18 @@ static const struct loop_protocol flow_proto = {
 	.connection_lost = flow_lost,
 };
 
+/* connection_lost runs from the ready queue: one more turn, then the end. */
+static void
+flow_finish(struct loop *l, struct flow *f)
+{
+	loop_stop(l);
+	assert_int_equal(loop_run_once(l), 0);
+	assert_int_equal(f->lost, 1);
+	assert_int_equal(f->lost_err, 0);
+	close(f->peer);
+	assert_int_equal(loop_close(l), 0);
+}
+
 /* pause_writing above 64 KiB buffered, resume_writing at 16 KiB. */
 static void
 test_flow_control(void **state)
@@ -477,13 +501,7 @@ test_flow_control(void **state)
 	assert_int_equal(f.resumed, 1);
 	assert_true(f.at_resume <= LOOP_LOW_WATER);
 	assert_int_equal(f.read, f.written);
-	/* connection_lost runs from the ready queue: one more turn. */
-	loop_stop(l);
-	assert_int_equal(loop_run_once(l), 0);
-	assert_int_equal(f.lost, 1);
-	assert_int_equal(f.lost_err, 0);
-	close(sv[1]);
-	assert_int_equal(loop_close(l), 0);
+	flow_finish(l, &f);
 }
 
 struct half {
@@ -560,6 +578,181 @@ test_eof_keep_open(void **state)
 	}
 }
 
+struct reads {
+	int pause;		/* pause_reading from the first data_received */
+	int calls;
+	size_t bytes;
+};
+
+static void
+reads_data(struct loop_transport *t, const void *buf, size_t n, void *ctx)
+{
+	struct reads *r = ctx;
+
+	r->calls++;
+	r->bytes += n;
+	if (r->pause)
+		loop_transport_pause_reading(t);
+}
+
+static const struct loop_protocol reads_proto = {
+	.data_received = reads_data,
+};
+
+/*
+ * One wake-up reads while each read fills the read buffer (64 KiB), and
+ * stops at the first short read; pause_reading from data_received stops
+ * it at once.  128 KiB wait in the socket before the loop looks.
+ */
+static void
+test_read_until_drained(void **state)
+{
+	static char chunk[128 * 1024];
+	int pause;
+
+	for (pause = 0; pause <= 1; pause++) {
+		struct loop *l = loop_new("epoll");
+		struct reads r = { .pause = pause };
+		struct loop_transport *t;
+		int sv[2];
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+					    SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+					    sv), 0);
+		assert_int_equal(write(sv[1], chunk, sizeof(chunk)),
+				 (ssize_t)sizeof(chunk));
+		t = loop_transport_new(l, sv[0], &reads_proto, &r);
+		assert_non_null(t);
+		/* connection_made, then the wait finds the data at once. */
+		assert_int_equal(loop_run_once(l), 0);
+		if (pause) {
+			assert_int_equal(r.calls, 1);
+			assert_int_equal(r.bytes, 64 * 1024);
+		} else {
+			/* Two full reads, then EAGAIN: not one read a turn. */
+			assert_int_equal(r.calls, 2);
+			assert_int_equal(r.bytes, sizeof(chunk));
+		}
+		loop_transport_abort(t, 0);
+		loop_stop(l);
+		assert_int_equal(loop_run_once(l), 0);
+		close(sv[1]);
+		assert_int_equal(loop_close(l), 0);
+	}
+}
+
+/*
+ * resume_writing may write again.  Here it refills the buffer twice,
+ * then asks for write_eof: the writer must stay while bytes wait, and the
+ * peer must get every byte, then end of file, once.
+ */
+static void
+refill_resume(struct loop_transport *t, void *ctx)
+{
+	struct flow *f = ctx;
+
+	if (++f->resumed == 3)
+		loop_transport_write_eof(t);
+	else
+		fill(t, f);
+}
+
+static const struct loop_protocol refill_proto = {
+	.connection_made = flow_made,
+	.pause_writing = flow_pause,
+	.resume_writing = refill_resume,
+	.connection_lost = flow_lost,
+};
+
+static void
+test_resume_writes_again(void **state)
+{
+	size_t b;
+
+	for (b = 0; b < NBACKENDS; b++) {
+		struct loop *l = loop_new(backends[b]);
+		struct flow f = { 0 };
+		int sv[2];
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+					    SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+					    sv), 0);
+		f.peer = sv[1];
+		assert_non_null(loop_transport_new(l, sv[0], &refill_proto,
+						   &f));
+		assert_int_equal(loop_add_reader(l, sv[1], "peer", flow_peer,
+						 &f), 0);
+		/* flow_peer stops the loop at end of file. */
+		assert_int_equal(loop_run_forever(l), 0);
+		assert_int_equal(f.paused, 3);
+		assert_int_equal(f.resumed, 3);
+		assert_int_equal(f.read, f.written);
+		assert_true(f.written > 3 * LOOP_HIGH_WATER);
+		/* write_eof closes nothing: the transport is still ours. */
+		assert_int_equal(f.lost, 0);
+		loop_transport_close(f.t);
+		flow_finish(l, &f);
+	}
+}
+
+struct nodelay {
+	struct loop *loop;
+	int made, on;
+};
+
+/* Both ends: is Nagle's algorithm off on the transport's socket? */
+static void
+nodelay_made(struct loop_transport *t, void *ctx)
+{
+	struct nodelay *d = ctx;
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(getsockopt(loop_transport_fd(t), IPPROTO_TCP,
+				    TCP_NODELAY, &v, &len), 0);
+	d->on += v != 0;
+	if (++d->made == 2)
+		loop_stop(d->loop);
+}
+
+static void *
+nodelay_factory(void *arg)
+{
+	return arg;
+}
+
+static const struct loop_protocol nodelay_proto = {
+	.connection_made = nodelay_made,
+};
+
+/* A TCP transport, accepted or connected, sends without Nagle's delay. */
+static void
+test_tcp_nodelay(void **state)
+{
+	struct loop *l = loop_new(NULL);
+	struct nodelay d = { .loop = l };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct loop_server *srv;
+	int lfd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	srv = loop_server_new(l, lfd, &nodelay_proto, nodelay_factory, &d);
+	assert_non_null(srv);
+	assert_non_null(loop_transport_connect(l, (struct sockaddr *)&sa,
+					       len, &nodelay_proto, &d));
+	assert_int_equal(loop_run_forever(l), 0);
+	assert_int_equal(d.made, 2);
+	assert_int_equal(d.on, 2);
+	loop_server_close(srv);
+	loop_destroy(l);
+}
+
 /* A callback that blocks the loop for 120 ms. */
 static void
 sleepy(struct loop *l, void *arg)
@@ -621,6 +814,9 @@ main(void)
 		cmocka_unit_test(test_child_pidfd),
 		cmocka_unit_test(test_flow_control),
 		cmocka_unit_test(test_eof_keep_open),
+		cmocka_unit_test(test_read_until_drained),
+		cmocka_unit_test(test_resume_writes_again),
+		cmocka_unit_test(test_tcp_nodelay),
 		cmocka_unit_test(test_debug_slow),
 		cmocka_unit_test(test_debug_close),
 	};

@@ -4,16 +4,23 @@
  * (ENOBUFS, and the bytes stay), readexactly's incomplete read at end of
  * file (ENODATA with the partial bytes), the bounded buffer's limit, and
  * drain waiting while the peer does not read.
- * Each reader is a task on a real socketpair, fed by timers.
+ * Each reader is a task on a real socketpair, fed by timers.  Then a
+ * round trip over a Unix socket bound to a path (start_server and
+ * open_connection, asyncio's start_unix_server and open_unix_connection),
+ * and the socket file that the server's close removes, unless it is no
+ * longer the server's own.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <cmocka.h>
 
 #include "loop.h"
@@ -228,6 +235,128 @@ test_stream_drain(void **state)
 	assert_int_equal(loop_close(l), 0);
 }
 
+/* ---- a Unix socket: start_server, open_connection, unlink at close ---- */
+
+struct unix_case {
+	struct loop *l;
+	struct sockaddr_un sun;
+	socklen_t len;
+	char got[16];		/* what came back to the client */
+	size_t n;
+	struct loop_stream *conn;	/* the server's end */
+	struct loop_task *handler;
+	int served;		/* the handler has closed its end */
+};
+
+/* The server's side: read a line, send it back, close. */
+static void *
+unix_echo(struct loop_task *t, void *arg)
+{
+	struct unix_case *c = arg;
+	char buf[16];
+	size_t n;
+
+	assert_int_equal(loop_stream_readline(t, c->conn, buf, sizeof(buf),
+					      &n), 0);
+	assert_int_equal(loop_stream_write(c->conn, buf, n), 0);
+	loop_stream_close(t, c->conn);
+	c->served = 1;
+	return NULL;
+}
+
+static void
+unix_connected(struct loop_stream *s, void *arg)
+{
+	struct unix_case *c = arg;
+
+	assert_null(c->handler);
+	c->conn = s;
+	c->handler = loop_task_new(c->l, "unix_echo", unix_echo, c, 0);
+	assert_non_null(c->handler);
+}
+
+static void *
+unix_client(struct loop_task *t, void *arg)
+{
+	struct unix_case *c = arg;
+	struct loop_stream *s;
+
+	assert_int_equal(loop_open_connection(t, (struct sockaddr *)&c->sun,
+					      c->len, &s), 0);
+	assert_int_equal(loop_stream_write(s, "ping\n", 5), 0);
+	assert_int_equal(loop_stream_readexactly(t, s, c->got, 5, &c->n), 0);
+	loop_stream_close(t, s);
+	return NULL;
+}
+
+/* A listening, non-blocking socket bound to path. */
+static int
+unix_listener(struct unix_case *c, const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+
+	assert_true(fd >= 0);
+	memset(&c->sun, 0, sizeof(c->sun));
+	c->sun.sun_family = AF_UNIX;
+	snprintf(c->sun.sun_path, sizeof(c->sun.sun_path), "%s", path);
+	c->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			     strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&c->sun, c->len), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	return fd;
+}
+
+static void
+test_stream_unix(void **state)
+{
+	char dir[] = "/tmp/test_loop_stream.XXXXXX", path[64];
+	struct unix_case c = { .l = loop_new(NULL) };
+	struct loop_stream_accept acc = { .connected = unix_connected,
+					  .arg = &c };
+	struct loop_server *srv;
+	struct loop_task *t;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	fd = unix_listener(&c, path);
+	srv = loop_start_server(c.l, fd, &acc);
+	assert_non_null(srv);
+	t = loop_task_new(c.l, "unix_client", unix_client, &c, 0);
+	assert_int_equal(loop_run_until_complete(c.l, loop_task_future(t)),
+			 0);
+	assert_int_equal(loop_future_result(loop_task_future(t), NULL), 0);
+	loop_future_release(loop_task_future(t));
+	assert_int_equal(loop_run_until(c.l, &c.served), 0);
+	assert_int_equal(loop_run_until_complete(c.l,
+			 loop_task_future(c.handler)), 0);
+	loop_future_release(loop_task_future(c.handler));
+	assert_int_equal(c.n, 5);
+	assert_memory_equal(c.got, "ping\n", 5);
+	/* The server's close takes its socket file with it. */
+	assert_int_equal(access(path, F_OK), 0);
+	loop_server_close(srv);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/*
+	 * A file that is no longer the server's (removed, and another
+	 * socket bound there since) is left alone.
+	 */
+	fd = unix_listener(&c, path);
+	srv = loop_start_server(c.l, fd, &acc);
+	assert_non_null(srv);
+	assert_int_equal(unlink(path), 0);
+	fd = unix_listener(&c, path);
+	loop_server_close(srv);
+	assert_int_equal(access(path, F_OK), 0);
+	close(fd);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(loop_close(c.l), 0);
+}
+
 int
 main(void)
 {
@@ -235,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_stream_reads),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_stream_drain),
+		cmocka_unit_test(test_stream_unix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

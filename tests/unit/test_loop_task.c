@@ -4,8 +4,9 @@
  * debug warning about an outcome never retrieved, a task sleeping, a task
  * cancelled mid-await that unwinds its own resources, gather with an
  * exception (the others are not cancelled), gather cancelled, wait_for
- * timing out, and the guard page under a task's stack.  Streams are in
- * test_loop_stream.c.
+ * timing out, the guard page under a task's stack, and loop_destroy()
+ * with tasks that have not ended (run it under ASan: nothing may leak).
+ * Streams are in test_loop_stream.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -467,6 +468,74 @@ test_guard_page(void **state)
 	assert_int_equal(WTERMSIG(status), SIGSEGV);
 }
 
+/*
+ * loop_destroy() with tasks that have not ended, an error path: none is
+ * run again (their frames may point at what the caller has freed); each
+ * stack is unmapped and each task ends cancelled.  Under ASan (make
+ * SAN=1), LeakSanitizer checks that no task, stack or callback is left.
+ */
+struct stuck {
+	struct loop_future *forever;	/* never ends; the test owns it */
+	int ran;			/* awaits that returned */
+};
+
+/* Awaits a future that never ends. */
+static void *
+awaits_forever(struct loop_task *t, void *arg)
+{
+	struct stuck *s = arg;
+
+	loop_await(t, s->forever, NULL);
+	s->ran++;
+	return NULL;
+}
+
+/* The same through wait_for, whose timer is pending too. */
+static void *
+waits_an_hour(struct loop_task *t, void *arg)
+{
+	struct stuck *s = arg;
+
+	loop_wait_for(t, s->forever, 3600, NULL);
+	s->ran++;
+	return NULL;
+}
+
+static void
+test_destroy_suspended(void **state)
+{
+	struct loop *l = loop_new(NULL);
+	struct stuck s = { 0 };
+	struct loop_task *a, *b, *c, *unborn;
+
+	reset();
+	s.forever = loop_future_new(l, "forever");
+	assert_non_null(s.forever);
+	a = loop_task_new(l, "a", awaits_forever, &s, 0);
+	b = loop_task_new(l, "b", awaits_forever, &s, 0);
+	c = loop_task_new(l, "c", waits_an_hour, &s, 0);
+	assert_true(a && b && c);
+	drain(l);			/* each task now waits in an await */
+	unborn = loop_task_new(l, "unborn", awaits_forever, &s, 0);
+	assert_non_null(unborn);
+	/* A done-callback on a's future: scheduled when a ends, not run. */
+	assert_int_equal(loop_future_add_done_callback(loop_task_future(a),
+						       mark, "a"), 0);
+	/* Released now: only the tasks' hold on themselves is left. */
+	loop_future_release(loop_task_future(b));
+	loop_future_release(loop_task_future(c));
+	loop_future_release(loop_task_future(unborn));
+
+	loop_destroy(l);
+	assert_int_equal(s.ran, 0);		/* no task ran again */
+	assert_string_equal(seen, "");		/* dropped, not run */
+	/* A cancelled or pending future may be released afterwards. */
+	assert_true(loop_future_cancelled(loop_task_future(a)));
+	loop_future_release(loop_task_future(a));
+	assert_false(loop_future_done(s.forever));
+	loop_future_release(s.forever);		/* no wakeup left on it */
+}
+
 int
 main(void)
 {
@@ -483,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_wait_for_in_time),
 		cmocka_unit_test(test_task_raise),
 		cmocka_unit_test(test_guard_page),
+		cmocka_unit_test(test_destroy_suspended),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
