@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -60,9 +61,9 @@
 #define IPC_VERSION "0.0.0"
 #endif
 
-#define JSON_FLAGS	(JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define LINE_MAX_HUMAN	2048	/* longer human lines end in "..." */
 #define CONTROL_MAX	256	/* buffer for "step", "run", "pause" lines */
+#define FULL_RECHECK_NS	200000	/* a full socket sink is asked again after */
 
 #define SGR_DIM		"\033[2m"
 #define SGR_RED		"\033[31m"
@@ -88,6 +89,8 @@ static struct {
 	int paused;		/* stepping: stop at the next gate */
 	long long seq;		/* number of the next event */
 	long long dropped;	/* events a full socket sink could not take */
+	int full;		/* the socket sink was full: see sink_full() */
+	uint64_t full_ns;	/* when it was last found full */
 	int closing;		/* the bye is being written */
 	uint64_t t0;		/* CLOCK_MONOTONIC at trace_init(), in ns */
 	pid_t pid;		/* getpid(), refreshed in a forked child */
@@ -102,18 +105,15 @@ static struct {
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-/*
- * The length of the valid UTF-8 sequence at s, or 0 when the bytes there
- * are not valid UTF-8: overlong forms, surrogates and code points above
- * U+10FFFF are refused, as in utf-8(7).  s is NUL-terminated, so a
- * truncated sequence fails on the NUL.
- */
-static size_t
-utf8_seq(const unsigned char *s)
+size_t
+trace_utf8_len(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	uint32_t cp;
 	size_t len, i;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
@@ -128,6 +128,8 @@ utf8_seq(const unsigned char *s)
 	} else {
 		return 0;
 	}
+	if (len > n)
+		return 0;
 	for (i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
@@ -137,6 +139,16 @@ utf8_seq(const unsigned char *s)
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+/*
+ * trace_utf8_len() of a NUL-terminated string: a sequence cut short
+ * fails on the NUL, which is no continuation byte.
+ */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	return trace_utf8_len(s, SIZE_MAX);
 }
 
 /* The errno name ("ECONNREFUSED"), or the number for an unknown value. */
@@ -154,9 +166,251 @@ errno_name(int err, char *buf, size_t size)
 /* ---- JSON form ---- */
 
 /*
- * A JSON string for bytes s: valid UTF-8 is kept, any other byte becomes
- * the text \xHH (see the top of this file).  Returns NULL when out of
- * memory.
+ * Events are written as JSON text directly, field by field, into one
+ * bounded buffer: no tree of json_t is built.  A tree costs a dozen
+ * malloc(3) and free(3) calls and a hash table per event, and a busy loop
+ * makes several events per message it serves; the schema is fixed, so the
+ * text can be written in its order as easily.  Only hello, once per run,
+ * still goes through jansson.
+ *
+ * The buffer holds PIPE_BUF bytes, so a line reaches a pipe in one
+ * write(2) that no other writer's line can split (see pipe(7)).  A string
+ * that would not fit is cut where a character ends and marked "...",
+ * leaving JW_TAIL bytes for the fields after it: the line stays whole
+ * and always parses.
+ */
+#define LINE_MAX_JSON	PIPE_BUF
+#define JW_TAIL		256
+
+/* One JSON line being written. */
+struct jw {
+	char buf[LINE_MAX_JSON];
+	size_t len;
+	int over;	/* the fields alone did not fit: the line is unusable */
+};
+
+/* Append n bytes of JSON syntax; one byte is always kept for the '\n'. */
+static void
+jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->over || n > sizeof(w->buf) - 1 - w->len) {
+		w->over = 1;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void
+jw_lit(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* An integer, without printf: this runs several times per event. */
+static void
+jw_int(struct jw *w, long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	jw_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * How one unit of s (a byte or a UTF-8 sequence) is written inside a JSON
+ * string, into out (at least 7 bytes); returns its length and sets *used
+ * to the bytes of s it took.  The escapes are jansson's, so the text is
+ * the same as json_dumps(3) made: \" \\ \b \f \n \r \t, \u00XX for other
+ * control bytes.  A byte that is not valid UTF-8 becomes the four
+ * characters \xHH, written "\\xHH" (see the top of this file).
+ */
+static size_t
+jw_unit(const unsigned char *s, char *out, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef", HEX[] = "0123456789ABCDEF";
+	size_t n = utf8_seq(s);
+
+	*used = n > 0 ? n : 1;
+	if (n > 1) {
+		memcpy(out, s, n);
+		return n;
+	}
+	if (n == 0) {
+		memcpy(out, "\\\\x", 3);
+		out[3] = hex[s[0] >> 4];
+		out[4] = hex[s[0] & 0xf];
+		return 5;
+	}
+	switch (s[0]) {
+	case '"':	memcpy(out, "\\\"", 2); return 2;
+	case '\\':	memcpy(out, "\\\\", 2); return 2;
+	case '\b':	memcpy(out, "\\b", 2); return 2;
+	case '\f':	memcpy(out, "\\f", 2); return 2;
+	case '\n':	memcpy(out, "\\n", 2); return 2;
+	case '\r':	memcpy(out, "\\r", 2); return 2;
+	case '\t':	memcpy(out, "\\t", 2); return 2;
+	}
+	if (s[0] < 0x20) {
+		memcpy(out, "\\u00", 4);
+		out[4] = HEX[s[0] >> 4];
+		out[5] = HEX[s[0] & 0xf];
+		return 6;
+	}
+	out[0] = (char)s[0];
+	return 1;
+}
+
+/* A JSON string for bytes s, cut with "..." to leave JW_TAIL bytes free. */
+static void
+jw_str(struct jw *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t limit = sizeof(w->buf) - JW_TAIL, n, used;
+	char unit[8];
+
+	jw_raw(w, "\"", 1);
+	for (; !w->over && *p != '\0'; p += used) {
+		/* The common case, a plain ASCII byte, skips jw_unit(). */
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			if (w->len + 1 > limit)
+				break;
+			w->buf[w->len++] = (char)*p;
+			used = 1;
+			continue;
+		}
+		n = jw_unit(p, unit, &used);
+		if (w->len + n > limit)
+			break;
+		memcpy(w->buf + w->len, unit, n);
+		w->len += n;
+	}
+	if (*p != '\0')
+		jw_lit(w, "...");
+	jw_raw(w, "\"", 1);
+}
+
+/* ,"key": before a value; the first field of an object has no comma. */
+static void
+jw_key(struct jw *w, const char *key)
+{
+	if (w->len > 0 && w->buf[w->len - 1] != '{')
+		jw_raw(w, ",", 1);
+	jw_str(w, key);
+	jw_raw(w, ":", 1);
+}
+
+/* The "args" object of an event. */
+static void
+jw_args(struct jw *w, const struct trace_arg *args, int nargs)
+{
+	int i;
+
+	jw_key(w, "args");
+	jw_raw(w, "{", 1);
+	for (i = 0; i < nargs; i++) {
+		jw_key(w, args[i].key);
+		if (args[i].str != NULL)
+			jw_str(w, args[i].str);
+		else
+			jw_int(w, args[i].num);
+	}
+	jw_raw(w, "}", 1);
+}
+
+/* The fields every event starts with, in schema order.  Holds tr.lock. */
+static void
+jw_head(struct jw *w, long long seq, const char *ev)
+{
+	w->len = 0;
+	w->over = 0;
+	jw_raw(w, "{", 1);
+	jw_key(w, "seq");
+	jw_int(w, seq);
+	jw_key(w, "t_ns");
+	jw_int(w, (long long)trace_now_ns());
+	jw_key(w, "pid");
+	jw_int(w, tr.pid);
+	jw_key(w, "mod");
+	jw_str(w, tr.mod);
+	jw_key(w, "ev");
+	jw_str(w, ev);
+}
+
+/* The fields of a syscall event after "ev". */
+static void
+jw_call(struct jw *w, const struct trace_call *c)
+{
+	char buf[16];
+
+	jw_key(w, "call");
+	jw_str(w, c->call);
+	if (c->fd >= 0) {
+		jw_key(w, "fd");
+		jw_int(w, c->fd);
+	}
+	jw_args(w, c->args, c->nargs);
+	jw_key(w, "ret");
+	jw_int(w, c->ret);
+	if (c->ret < 0 && c->err != 0) {
+		jw_key(w, "errno");
+		jw_str(w, errno_name(c->err, buf, sizeof(buf)));
+	}
+	if (c->note != NULL) {
+		jw_key(w, "note");
+		jw_str(w, c->note);
+	}
+	if (c->injected) {
+		jw_key(w, "injected");
+		jw_lit(w, "true");
+	}
+}
+
+/*
+ * One event as a JSON line in w, without its '\n' and, when more fields
+ * follow (gate, bye), without its closing brace: see jw_end().  c is set
+ * for a syscall event; otherwise note and args describe it.  Holds
+ * tr.lock.
+ */
+static void
+jw_event(struct jw *w, long long seq, const char *ev,
+    const struct trace_call *c, const char *note,
+    const struct trace_arg *args, int nargs)
+{
+	jw_head(w, seq, ev);
+	if (c != NULL) {
+		jw_call(w, c);
+		return;
+	}
+	if (nargs > 0)
+		jw_args(w, args, nargs);
+	if (note != NULL) {
+		jw_key(w, "note");
+		jw_str(w, note);
+	}
+}
+
+/* Close the object and end the line; 0, or -1 when it did not fit. */
+static int
+jw_end(struct jw *w)
+{
+	jw_raw(w, "}", 1);
+	if (w->over)
+		return -1;
+	w->buf[w->len++] = '\n';	/* jw_raw() kept this byte */
+	return 0;
+}
+
+/*
+ * A jansson string for bytes s, for hello's argv: valid UTF-8 is kept, any
+ * other byte becomes the text \xHH, as jw_str() writes it.  Returns NULL
+ * when out of memory.
  */
 static json_t *
 json_bytes(const char *s)
@@ -188,86 +442,6 @@ json_bytes(const char *s)
 	j = json_string_nocheck(copy);
 	free(copy);
 	return j;
-}
-
-/* o[key] = v; non-zero on failure (v NULL means out of memory). */
-static int
-put(json_t *o, const char *key, json_t *v)
-{
-	return json_object_set_new(o, key, v) != 0;
-}
-
-/* The "args" object of an event. */
-static json_t *
-json_args(const struct trace_arg *args, int nargs)
-{
-	json_t *o = json_object();
-	int i, bad = 0;
-
-	for (i = 0; o != NULL && i < nargs; i++)
-		bad |= put(o, args[i].key, args[i].str != NULL ?
-		    json_bytes(args[i].str) : json_integer(args[i].num));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* The fields of a syscall event after "ev". */
-static int
-json_call(json_t *o, const struct trace_call *c)
-{
-	char buf[16];
-	int bad = 0;
-
-	bad |= put(o, "call", json_bytes(c->call));
-	if (c->fd >= 0)
-		bad |= put(o, "fd", json_integer(c->fd));
-	bad |= put(o, "args", json_args(c->args, c->nargs));
-	bad |= put(o, "ret", json_integer(c->ret));
-	if (c->ret < 0 && c->err != 0)
-		bad |= put(o, "errno",
-		    json_string(errno_name(c->err, buf, sizeof(buf))));
-	if (c->note != NULL)
-		bad |= put(o, "note", json_bytes(c->note));
-	if (c->injected)
-		bad |= put(o, "injected", json_true());
-	return bad;
-}
-
-/*
- * One event as a JSON object, in schema order.  c is set for a syscall
- * event; otherwise note and args describe it.  The caller holds tr.lock.
- * Returns NULL when out of memory.
- */
-static json_t *
-json_event(long long seq, const char *ev, const struct trace_call *c,
-    const char *note, const struct trace_arg *args, int nargs)
-{
-	json_t *o = json_object();
-	int bad = 0;
-
-	if (o == NULL)
-		return NULL;
-	bad |= put(o, "seq", json_integer(seq));
-	bad |= put(o, "t_ns", json_integer((json_int_t)trace_now_ns()));
-	bad |= put(o, "pid", json_integer(tr.pid));
-	bad |= put(o, "mod", json_bytes(tr.mod));
-	bad |= put(o, "ev", json_bytes(ev));
-	if (c != NULL) {
-		bad |= json_call(o, c);
-	} else {
-		if (nargs > 0)
-			bad |= put(o, "args", json_args(args, nargs));
-		if (note != NULL)
-			bad |= put(o, "note", json_bytes(note));
-	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
 }
 
 /* ---- human form ---- */
@@ -524,8 +698,10 @@ sink_lost(void)
  * A socket sink that is not stepping must never hold up the traced
  * program: a line that finds the socket full is dropped whole and counted,
  * and the reader sees the gap in seq (docs/trace.md).  A line the socket
- * took in part is finished, so that lines stay whole.  Returns 0, or -1
- * with errno set.  Holds tr.lock.
+ * took in part is finished, so that lines stay whole.  A full socket sets
+ * tr.full, so the events after it are dropped before they are even
+ * formatted; see sink_full().  Returns 0, or -1 with errno set.  Holds
+ * tr.lock.
  */
 static int
 write_or_drop(const char *p, size_t n)
@@ -536,11 +712,55 @@ write_or_drop(const char *p, size_t n)
 		return 0;
 	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		tr.dropped++;
+		tr.full = 1;
+		tr.full_ns = (uint64_t)clock_now_ns();
 		return 0;
 	}
 	if (w == -1)
 		return errno == EINTR ? write_all(p, n) : -1;
 	return write_all(p + w, n - (size_t)w);
+}
+
+/* A line to this sink may be dropped rather than wait.  Holds tr.lock. */
+static int
+sink_may_drop(void)
+{
+	return tr.kind == SINK_SOCKET && tr.step == STEP_OFF && !tr.closing;
+}
+
+/*
+ * Is the socket sink still full?  Then the event is dropped (and counted)
+ * now, before any formatting, and without a system call: the socket is
+ * asked again with poll(2) only once FULL_RECHECK_NS have passed since it
+ * was last found full.  A reader that falls behind so costs the traced
+ * program a clock read per event, not a line built and refused.  poll
+ * says POLLOUT for a Unix stream socket only once the reader has emptied
+ * most of the queue (see unix(7) and the kernel's unix_writable()), so
+ * the events that follow go through in a batch.  An error or hangup is
+ * left to the next send(2), which finds it.  Holds tr.lock.
+ */
+static int
+sink_full(void)
+{
+	struct pollfd p = { .fd = tr.fd, .events = POLLOUT };
+	uint64_t now;
+
+	if (!tr.full)
+		return 0;
+	if (!sink_may_drop()) {
+		tr.full = 0;
+		return 0;
+	}
+	now = (uint64_t)clock_now_ns();
+	if (now - tr.full_ns >= FULL_RECHECK_NS) {
+		if (poll(&p, 1, 0) != 0) {
+			tr.full = 0;
+			return 0;
+		}
+		tr.full_ns = now;
+	}
+	tr.dropped++;
+	return 1;
 }
 
 /* Send one finished line (ending in '\n') to the sink.  Holds tr.lock. */
@@ -553,7 +773,7 @@ sink_write(const char *buf, size_t n)
 		return;
 	if (tr.kind == SINK_PIPE)
 		ret = write_pipe(buf, n);
-	else if (tr.kind == SINK_SOCKET && tr.step == STEP_OFF && !tr.closing)
+	else if (sink_may_drop())
 		ret = write_or_drop(buf, n);
 	else
 		ret = write_all(buf, n);
@@ -561,30 +781,12 @@ sink_write(const char *buf, size_t n)
 		sink_lost();
 }
 
-/*
- * Render o as one line into buf (or a malloc'd buffer when it does not
- * fit) and send it.  Consumes o; a NULL o (out of memory) drops the event.
- */
+/* Send a finished JSON line; one whose fields did not fit is dropped. */
 static void
-sink_json(json_t *o)
+sink_jw(struct jw *w)
 {
-	char stack[2048], *buf = stack;
-	size_t n;
-
-	if (o == NULL)
-		return;
-	n = json_dumpb(o, buf, sizeof(stack) - 1, JSON_FLAGS);
-	if (n > sizeof(stack) - 1) {
-		if ((buf = malloc(n + 1)) != NULL)
-			n = json_dumpb(o, buf, n, JSON_FLAGS);
-	}
-	json_decref(o);
-	if (buf == NULL || n == 0)
-		return;
-	buf[n] = '\n';
-	sink_write(buf, n + 1);
-	if (buf != stack)
-		free(buf);
+	if (jw_end(w) == 0)
+		sink_write(w->buf, w->len);
 }
 
 static void
@@ -601,61 +803,90 @@ static void
 emit(const char *ev, const struct trace_call *c, const char *note,
     const struct trace_arg *args, int nargs)
 {
-	struct line l = { .len = 0 };
 	long long seq = tr.seq++;
 
-	if (tr.format == TRACE_JSON) {
-		sink_json(json_event(seq, ev, c, note, args, nargs));
+	if (sink_full())
 		return;
+	if (tr.format == TRACE_JSON) {
+		struct jw w;
+
+		jw_event(&w, seq, ev, c, note, args, nargs);
+		sink_jw(&w);
+	} else {
+		struct line l = { .len = 0 };
+
+		if (c != NULL)
+			line_call(&l, c);
+		else
+			line_other(&l, ev, note, args, nargs);
+		sink_line(&l);
 	}
-	if (c != NULL)
-		line_call(&l, c);
-	else
-		line_other(&l, ev, note, args, nargs);
-	sink_line(&l);
 }
 
-/* The first event: schema, version and the command line.  JSON only. */
+/* o[key] = v; non-zero on failure (v NULL means out of memory). */
+static int
+put(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v) != 0;
+}
+
+/*
+ * The first event: schema, version and the command line.  JSON only.  It
+ * is made once, and argv has no bound, so it is built with jansson and
+ * written whole however long it is.
+ */
 static void
 emit_hello(int argc, char **argv)
 {
 	json_t *o, *list;
+	char *text;
+	size_t n;
 	int i, bad = 0;
 
 	if (tr.format != TRACE_JSON) {
 		tr.seq++;
 		return;
 	}
-	if ((o = json_event(tr.seq++, "hello", NULL, NULL, NULL, 0)) == NULL)
+	if ((o = json_object()) == NULL)
 		return;
+	bad |= put(o, "seq", json_integer(tr.seq++));
+	bad |= put(o, "t_ns", json_integer((json_int_t)trace_now_ns()));
+	bad |= put(o, "pid", json_integer(tr.pid));
+	bad |= put(o, "mod", json_bytes(tr.mod));
+	bad |= put(o, "ev", json_string("hello"));
+	bad |= put(o, "schema", json_integer(TRACE_SCHEMA));
+	bad |= put(o, "version", json_string(IPC_VERSION));
 	list = json_array();
 	for (i = 0; list != NULL && argv != NULL && i < argc; i++)
 		bad |= json_array_append_new(list, json_bytes(argv[i])) != 0;
-	bad |= put(o, "schema", json_integer(TRACE_SCHEMA));
-	bad |= put(o, "version", json_string(IPC_VERSION));
 	bad |= put(o, "argv", list);
-	if (bad) {
-		json_decref(o);
+	text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (text == NULL)
 		return;
-	}
-	sink_json(o);
+	n = strlen(text);
+	text[n] = '\n';		/* over the NUL: the length is known */
+	sink_write(text, n + 1);
+	free(text);
 }
 
 static void
 emit_bye(void)
 {
-	json_t *o;
+	struct jw w;
 
 	if (tr.format != TRACE_JSON) {
 		tr.seq++;
 		return;
 	}
-	o = json_event(tr.seq++, "bye", NULL, NULL, NULL, 0);
-	if (o != NULL && tr.dropped > 0)
-		json_object_set_new(o, "dropped", json_integer(tr.dropped));
+	jw_head(&w, tr.seq++, "bye");
+	if (tr.dropped > 0) {
+		jw_key(&w, "dropped");
+		jw_int(&w, tr.dropped);
+	}
 	/* The bye waits for room: it is the reader's last word. */
 	tr.closing = 1;
-	sink_json(o);
+	sink_jw(&w);
 }
 
 static const char *
@@ -669,15 +900,13 @@ static void
 emit_gate(enum trace_step kind)
 {
 	struct line l = { .len = 0 };
-	json_t *o;
+	struct jw w;
 
 	if (tr.format == TRACE_JSON) {
-		o = json_event(tr.seq++, "gate", NULL, NULL, NULL, 0);
-		if (o != NULL && put(o, "kind", json_string(step_name(kind)))) {
-			json_decref(o);
-			o = NULL;
-		}
-		sink_json(o);
+		jw_head(&w, tr.seq++, "gate");
+		jw_key(&w, "kind");
+		jw_str(&w, step_name(kind));
+		sink_jw(&w);
 		return;
 	}
 	tr.seq++;
@@ -978,6 +1207,7 @@ trace_init(const struct trace_config *cfg)
 	tr.paused = p.step != STEP_OFF;
 	tr.seq = 0;
 	tr.dropped = 0;
+	tr.full = 0;
 	tr.closing = 0;
 	tr.pid = getpid();
 	tr.inlen = 0;
@@ -1071,23 +1301,18 @@ trace_format_json(char *buf, size_t size, const char *ev,
     const struct trace_call *c, const char *note,
     const struct trace_arg *args, int nargs)
 {
-	json_t *o;
-	size_t n;
+	struct jw w;
+	int ret;
 
 	pthread_mutex_lock(&tr.lock);
-	o = json_event(tr.seq, ev, c, note, args, nargs);
+	jw_event(&w, tr.seq, ev, c, note, args, nargs);
+	ret = jw_end(&w);
 	pthread_mutex_unlock(&tr.lock);
-	if (o == NULL)
-		return errno = ENOMEM, -1;
-	n = json_dumpb(o, buf, size, JSON_FLAGS);
-	json_decref(o);
-	if (n == 0)
-		return errno = ENOMEM, -1;
-	if (n + 2 > size)
+	if (ret == -1 || w.len + 1 > size)
 		return errno = ENOSPC, -1;
-	buf[n] = '\n';
-	buf[n + 1] = '\0';
-	return (int)(n + 1);
+	memcpy(buf, w.buf, w.len);
+	buf[w.len] = '\0';
+	return (int)w.len;
 }
 
 /* ---- stepping ---- */

@@ -106,8 +106,17 @@ void trace_gate(enum trace_step kind);
 int trace_stepping(enum trace_step kind);
 
 /*
- * For tests and the TUI: render one event as a JSON line into buf.
- * Returns the length, or -1 with errno ENOSPC when buf is too small.
+ * The length of the valid UTF-8 sequence at p (n bytes there), or 0 when
+ * the bytes are not valid UTF-8: overlong forms, surrogates and code
+ * points above U+10FFFF are refused, as in utf-8(7).  An ASCII byte is 1.
+ */
+size_t trace_utf8_len(const void *p, size_t n);
+
+/*
+ * For tests and the TUI: render one event as a JSON line into buf, as a
+ * sink gets it (a string too long for one line of PIPE_BUF bytes is cut
+ * and ends in "...").  Returns the length, or -1 with errno ENOSPC when
+ * buf is too small or the fields alone do not fit in one line.
  */
 int trace_format_json(char *buf, size_t size, const char *ev,
 		      const struct trace_call *c, const char *note,

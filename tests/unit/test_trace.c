@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,6 +244,148 @@ test_format_syscall_fields(void **state)
 	assert_true(json_is_object(json_object_get(o, "args")));
 	assert_true(json_is_true(json_object_get(o, "injected")));
 	json_decref(o);
+}
+
+/*
+ * The writer escapes as jansson does: every line parses, and jansson,
+ * dumping what it parsed, gives back the same text byte for byte.  Each
+ * byte alone, then a few sequences that look like UTF-8 and are not.
+ */
+static void
+test_format_like_jansson(void **state)
+{
+	static const char *const odd[] = {
+		"a\"b\\c/d", "\x7f", "caf\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9d\x84\x9e", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"\xe2\x82", "\xc3", "\xc0\x80", "",
+	};
+	char buf[1024], one[2] = { 0, 0 }, want[8];
+	struct trace_arg arg = { .key = "v" };
+	json_t *o;
+	char *again;
+	int n;
+
+	for (unsigned i = 0; i < 255 + sizeof(odd) / sizeof(odd[0]); i++) {
+		if (i < 255) {
+			one[0] = (char)(i + 1);
+			arg.str = one;
+		} else {
+			arg.str = odd[i - 255];
+		}
+		n = trace_format_json(buf, sizeof(buf), "state", NULL, arg.str,
+		    &arg, 1);
+		assert_true(n > 0);
+		o = json_loadb(buf, (size_t)n, 0, NULL);
+		if (o == NULL)
+			fail_msg("case %u does not parse: %s", i, buf);
+		again = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		assert_non_null(again);
+		buf[n - 1] = '\0';
+		assert_string_equal(again, buf);
+		if (i < 255) {
+			if (i + 1 < 0x80)
+				snprintf(want, sizeof(want), "%s", one);
+			else
+				snprintf(want, sizeof(want), "\\x%02x", i + 1);
+			assert_string_equal(arg_of(o, "v"), want);
+		}
+		free(again);
+		json_decref(o);
+	}
+}
+
+/* Each of lines parses for python3's json module, strict as it is. */
+static void
+assert_python_parses(const char *const *lines, int n)
+{
+	char path[192], cmd[320];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lines.jsonl", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < n; i++)
+		fputs(lines[i], f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys\n"
+	    "for l in open(sys.argv[1], encoding=\"utf-8\"): json.loads(l)' %s",
+	    path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A string too long for one line is cut where a character ends and
+ * marked "...", and the fields after it are still there.  Whatever is cut
+ * (ASCII, UTF-8, escapes), the line parses.
+ */
+static void
+test_format_cuts_long_strings(void **state)
+{
+	static const char *const pieces[] = { "a", "\xc3\xa9", "\x01", "\xff",
+	    "\"", "\xf0\x9d\x84\x9e" };
+	enum { NPIECES = sizeof(pieces) / sizeof(pieces[0]) };
+	static char big[NPIECES][20000], line[NPIECES][8192];
+	const char *lines[NPIECES];
+	const struct trace_arg args[] = { TARG_S("addr", "127.0.0.1:7000") };
+	struct trace_call c = {
+		.call = "connect", .fd = 3, .args = args, .nargs = 1,
+		.ret = -1, .err = ECONNREFUSED,
+	};
+	json_t *o;
+	const char *note;
+	size_t len;
+	int n;
+
+	for (int i = 0; i < NPIECES; i++) {
+		len = strlen(pieces[i]);
+		for (size_t at = 0; at + len < sizeof(big[i]); at += len)
+			memcpy(big[i] + at, pieces[i], len);
+		big[i][sizeof(big[i]) - 1 - (sizeof(big[i]) - 1) % len] = '\0';
+		c.note = big[i];
+		n = trace_format_json(line[i], sizeof(line[i]), "syscall", &c,
+		    NULL, NULL, 0);
+		assert_true(n > 0);
+		assert_true(n <= PIPE_BUF);
+		lines[i] = line[i];
+		o = json_loads(line[i], 0, NULL);
+		if (o == NULL)
+			fail_msg("piece %d: the cut line does not parse", i);
+		note = str_of(o, "note");
+		assert_non_null(note);
+		assert_true(strlen(note) > 500);
+		assert_string_equal(note + strlen(note) - 3, "...");
+		assert_string_equal(str_of(o, "errno"), "ECONNREFUSED");
+		assert_string_equal(arg_of(o, "addr"), "127.0.0.1:7000");
+		json_decref(o);
+	}
+	assert_python_parses(lines, NPIECES);
+}
+
+/*
+ * Fields that do not fit even with every string cut leave no line at all:
+ * trace_format_json() says ENOSPC, and a sink drops the event rather than
+ * write a line that does not parse.
+ */
+static void
+test_format_too_many_fields(void **state)
+{
+	static char big[600];
+	struct trace_arg args[64];
+	char buf[8192];
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (int i = 0; i < 64; i++)
+		args[i] = (struct trace_arg){ "a_rather_long_key_name", big, 0 };
+	errno = 0;
+	assert_int_equal(trace_format_json(buf, sizeof(buf), "state", NULL,
+	    NULL, args, 64), -1);
+	assert_int_equal(errno, ENOSPC);
+
+	start(NULL, tracefile);
+	trace_event("state", NULL, args, 64);
+	trace_event("state", "after", NULL, 0);
+	stop();
+	json_decref(read_events(tracefile));	/* every line parses */
 }
 
 /* ---- sinks ---- */
@@ -1131,6 +1274,9 @@ main(void)
 		T(test_format_escaping),
 		T(test_format_enospc),
 		T(test_format_syscall_fields),
+		T(test_format_like_jansson),
+		T(test_format_cuts_long_strings),
+		T(test_format_too_many_fields),
 		T(test_file_sink_framing),
 		T(test_human_sink),
 		T(test_bad_config),
