@@ -110,11 +110,13 @@ asan:
 demo: all
 	@$(BUILD)/ipc tui
 
-# Side-by-side echo benchmark (bench/run): prints figures, not a test.
+# Side-by-side echo benchmark (bench/run) and what the TUI costs the
+# process it watches (bench/tui): they print figures, they are not tests.
 bench: all
 	@pkg-config --exists libuv libevent 2>/dev/null || { \
 	echo "make: missing: $(BENCH_PKGS)"; $(call apt_install,$(BENCH_PKGS)); }
 	@IPC_BUILD=$(BUILD) bench/run
+	@IPC_BUILD=$(BUILD) bench/tui
 
 generate: all
 	@IPC_BUILD=$(BUILD) tests/helpers/generate write

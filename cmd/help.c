@@ -99,6 +99,10 @@ help_applet(FILE *f, const struct applet *a)
 	fprintf(f, "\nVerbs (any unique prefix will do):\n");
 	for (const struct verb *const *v = a->verbs; *v; v++)
 		fprintf(f, "  %-10s %s\n", (*v)->name, (*v)->summary);
+	if (a->default_verb != NULL)
+		fprintf(f, "\nWithout a verb, or with an option first, "
+			"'ipc %s' means 'ipc %s %s'.\n", a->name, a->name,
+			a->default_verb);
 	fprintf(f, "\n'ipc %s VERB --help' shows a verb's options and "
 		"examples.\n", a->name);
 }

@@ -126,7 +126,7 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 	char *dflt[] = { (char *)a->default_verb, NULL };
 	const char *why;
 	char **args;
-	int rc;
+	int rc, skip = 1, n;
 
 	if (argc < 1 && a->default_verb != NULL) {
 		argc = 1;
@@ -142,7 +142,14 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 		help_applet(stdout, a);
 		return 0;
 	}
-	v = cli_find_verb(a, argv[0]);
+	/*
+	 * An option where the verb goes belongs to the default verb, which
+	 * then gets every word: `ipc tui --replay F` is `ipc tui pick
+	 * --replay F`, and `ipc tui -- CMD` is `ipc tui pick -- CMD`.
+	 */
+	if (argv[0][0] == '-' && a->default_verb != NULL)
+		skip = 0;
+	v = cli_find_verb(a, skip ? argv[0] : a->default_verb);
 	if (v == NULL) {
 		int ambiguous = errno == EINVAL;
 
@@ -156,16 +163,17 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 	}
 
 	/* Put the common options typed before the applet after the verb. */
-	args = calloc((size_t)(argc + npre + 1), sizeof(*args));
+	args = calloc((size_t)(argc + npre + 2), sizeof(*args));
 	if (args == NULL)
 		return fail(&cli, NULL, ENOMEM, NULL);
-	args[0] = argv[0];
+	args[0] = skip ? argv[0] : (char *)v->name;
+	n = 1;
 	for (int i = 0; i < npre; i++)
-		args[1 + i] = pre[i];
-	for (int i = 1; i < argc; i++)
-		args[npre + i] = argv[i];
+		args[n++] = pre[i];
+	for (int i = skip; i < argc; i++)
+		args[n++] = argv[i];
 
-	if (cli_parse(&cli, a, v, argc + npre, args, &why) < 0) {
+	if (cli_parse(&cli, a, v, n, args, &why) < 0) {
 		cli.verb = v;
 		rc = usage_error(&cli, "%s", why);
 	} else if (cli_common.help) {

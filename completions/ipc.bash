@@ -61,6 +61,7 @@ _ipc()
 	sock/serve/--idle-timeout) return ;;
 	sock/serve/--backlog) return ;;
 	sock/serve/--count) return ;;
+	sock/serve/--clients) return ;;
 	sock/send/--count) return ;;
 	sock/recv/--count) return ;;
 	sock/recv/--size) return ;;
@@ -169,13 +170,16 @@ _ipc()
 	mmap/shm/--length) return ;;
 	mmap/sigbus/--keep) return ;;
 	mmap/sigbus/--touch) return ;;
+	tui/pick/--attach) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tui/pick/--replay) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	tui/pick/--wait) return ;;
 	tui/attach/--wait) return ;;
 	esac
 
 	case $applet/$verb in
 	sock/connect) opts="--timeout --source --ipv4 --ipv6 --udp --seqpacket --opt --idle-timeout --send-only --recv-only --crlf --hex --python "; words="$(compgen -A hostname -- "$cur")" ;;
 	sock/listen) opts="--keep --ipv4 --ipv6 --udp --seqpacket --opt --idle-timeout --send-only --recv-only --crlf --hex " ;;
-	sock/serve) opts="--echo --discard --daytime --chargen --exec --model --max-conn --idle-timeout --backlog --count --quiet " ;;
+	sock/serve) opts="--echo --discard --daytime --chargen --exec --model --max-conn --idle-timeout --backlog --count --quiet --clients " ;;
 	sock/send) opts="--count --connect --ipv4 --ipv6 "; words="$(compgen -A hostname -- "$cur")" ;;
 	sock/recv) opts="--count --keep --size --timeout --json --ipv4 --ipv6 "; words="$(compgen -A hostname -- "$cur")" ;;
 	sock/pair) opts="--type --json " ;;
@@ -219,10 +223,10 @@ _ipc()
 	mmap/share) opts="--count --private " ;;
 	mmap/shm) opts="--size --hold --offset --length --json "; words="create write read unlink list" ;;
 	mmap/sigbus) opts="--keep --touch " ;;
-	tui/pick) opts="" ;;
-	tui/run) opts="--plain " ;;
-	tui/replay) opts="--plain "; words="$(compgen -f -- "$cur")" ;;
-	tui/attach) opts="--plain --wait " ;;
+	tui/pick) opts="--attach --replay --plain --headless --wait " ;;
+	tui/run) opts="--plain --headless " ;;
+	tui/replay) opts="--plain --headless "; words="$(compgen -f -- "$cur")" ;;
+	tui/attach) opts="--plain --headless --wait " ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;

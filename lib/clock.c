@@ -16,6 +16,15 @@ clock_now_ns(void)
 }
 
 long long
+clock_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+long long
 clock_deadline(double timeout)
 {
 	/* The comparison is false for NaN, which also means no deadline. */

@@ -11,6 +11,12 @@
 long long clock_now_ns(void);
 
 /*
+ * CPU time this process has used, in nanoseconds (CLOCK_PROCESS_CPUTIME_ID):
+ * what a benchmark on a shared machine reports beside the wall clock.
+ */
+long long clock_cpu_ns(void);
+
+/*
  * The deadline timeout seconds from now, or -1 (no deadline) for a timeout
  * below zero or beyond a few decades.
  */

@@ -5,12 +5,14 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "sys.h"
+#include "trace.h"
 
 /* The vector mincore(2) fills is read in chunks of this many pages. */
 #define RESIDENT_CHUNK	1024
@@ -60,6 +62,29 @@ map_resident(void *addr, size_t len, size_t *resident)
 		done += chunk;
 	}
 	return 0;
+}
+
+void
+map_trace_write(const void *addr, size_t len, int private_)
+{
+	char buf[32];
+	const char *at = buf;
+	const struct trace_arg args[] = { TARG_S("what", "write"),
+		TARG_S("addr", at), TARG_I("len", len),
+		TARG_S("map", private_ ? "MAP_PRIVATE" : "MAP_SHARED") };
+
+	if (!trace_on)
+		return;
+	snprintf(buf, sizeof(buf), "%#lx", (unsigned long)(uintptr_t)addr);
+	trace_event("state", private_ ?
+		    "stored into a MAP_PRIVATE page: the first store after "
+		    "fork(2) copies the page (copy-on-write), so this process "
+		    "now has its own copy and no other process sees the store" :
+		    "stored into a MAP_SHARED page: it is one page for every "
+		    "process that maps it, so they all see the store at once",
+		    args, 4);
+	/* A store is a step worth stopping at, as a call is (--step). */
+	trace_gate(STEP_SYSCALL);
 }
 
 int

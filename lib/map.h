@@ -26,6 +26,16 @@ size_t map_pages(size_t len, size_t page);
 int map_resident(void *addr, size_t len, size_t *resident);
 
 /*
+ * Tell the trace that this process stored len bytes at addr, inside a
+ * MAP_PRIVATE mapping when private_, else a MAP_SHARED one.  A store is
+ * no system call, so nothing else would show it; the event is a `state`
+ * with args what=write, addr, len and map, and the TUI's mmap view marks
+ * the pages written; with --step=syscall it is a gate, as a call is.
+ * Does nothing (one branch) when tracing is off.
+ */
+void map_trace_write(const void *addr, size_t len, int private_);
+
+/*
  * The MADV_ value for an advice name ("random", "sequential", "willneed",
  * "dontneed", "normal"); see madvise(2).  Returns -1 with errno EINVAL
  * for a name it does not know.

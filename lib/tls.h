@@ -80,6 +80,15 @@ SSL_SESSION *tls_session_take(void);
 void tls_trace_attach(SSL *ssl);
 
 /*
+ * The trace event for one message, as the msg callback tls_trace_attach()
+ * installs emits it; for a program with a msg callback of its own
+ * (SSL_set_msg_callback(3) keeps one per SSL).  write_p is 1 for a
+ * message ssl sent, 0 for one it received.
+ */
+void tls_trace_msg(int write_p, int content_type, const void *buf, size_t len,
+		   const SSL *ssl);
+
+/*
  * The name of a TLS message as the msg callback sees it
  * (SSL_CTX_set_msg_callback(3)): "ClientHello", "Finished", "Alert",
  * "ChangeCipherSpec"; NULL for record headers and other content.

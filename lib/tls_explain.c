@@ -62,22 +62,27 @@ tls_msg_name(int content_type, const void *buf, size_t len)
 	return "handshake";
 }
 
+/*
+ * "side" says which end wrote the event, so a reader can draw the message
+ * as client -> server or server -> client; SSL_is_server(3).
+ */
 static void
-trace_msg(int dir, const char *name, const char *note, size_t len)
+trace_msg(const SSL *ssl, int dir, const char *name, const char *note,
+	  size_t len)
 {
-	struct trace_arg args[3] = {
+	struct trace_arg args[4] = {
 		TARG_S("tls", name),
 		TARG_S("dir", dir ? "sent" : "received"),
 		TARG_I("bytes", len),
+		TARG_S("side", SSL_is_server(ssl) ? "server" : "client"),
 	};
 
-	trace_event("state", note, args, 3);
+	trace_event("state", note, args, 4);
 }
 
-/* One event per TLS message; see SSL_CTX_set_msg_callback(3). */
-static void
-on_msg(int write_p, int version, int content_type, const void *buf,
-       size_t len, SSL *ssl, void *arg)
+void
+tls_trace_msg(int write_p, int content_type, const void *buf, size_t len,
+	      const SSL *ssl)
 {
 	const unsigned char *p = buf;
 	char alert[160];
@@ -88,21 +93,29 @@ on_msg(int write_p, int version, int content_type, const void *buf,
 			if (hs_msgs[i].type == p[0])
 				break;
 		if (i < sizeof(hs_msgs) / sizeof(hs_msgs[0]))
-			trace_msg(write_p, hs_msgs[i].name, hs_msgs[i].note,
-				  len);
+			trace_msg(ssl, write_p, hs_msgs[i].name,
+				  hs_msgs[i].note, len);
 		else
-			trace_msg(write_p, "handshake", "a handshake message "
-				  "of another type", len);
+			trace_msg(ssl, write_p, "handshake", "a handshake "
+				  "message of another type", len);
 	} else if (content_type == SSL3_RT_ALERT && len == 2) {
 		snprintf(alert, sizeof(alert), "%s alert: %s",
 			 p[0] == 2 ? "fatal" : "warning",
 			 SSL_alert_desc_string_long(p[1]));
-		trace_msg(write_p, "Alert", alert, len);
+		trace_msg(ssl, write_p, "Alert", alert, len);
 	} else if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC) {
-		trace_msg(write_p, "ChangeCipherSpec", "switch to the new "
+		trace_msg(ssl, write_p, "ChangeCipherSpec", "switch to the new "
 			  "keys (in TLS 1.3 only for middlebox compatibility)",
 			  len);
 	}
+}
+
+/* One event per TLS message; see SSL_CTX_set_msg_callback(3). */
+static void
+on_msg(int write_p, int version, int content_type, const void *buf,
+       size_t len, SSL *ssl, void *arg)
+{
+	tls_trace_msg(write_p, content_type, buf, len, ssl);
 }
 
 /* State changes; see SSL_CTX_set_info_callback(3). */

@@ -225,7 +225,27 @@ start_holder() {
 	assert_line --regexp '"call":"mmap",.*"flags":"MAP_SHARED\|MAP_ANONYMOUS"'
 	assert_line --regexp '"call":"waitpid",.*"status":"exited 0"'
 	calls=$(grep -o '"call":"[a-z_0-9]*"' <<<"$output" | tr '\n' ' ')
-	assert_regex "$calls" '"call":"mmap" "call":"pipe2" "call":"fork" .*"call":"waitpid" "call":"munmap"'
+	assert_regex "$calls" '"call":"mmap" "call":"mincore" "call":"pipe2" "call":"fork" .*"call":"waitpid" "call":"munmap"'
+	# Nothing resident before the first store; then each process says it stored.
+	assert_line --regexp '"call":"mincore",.*"resident":0,"vec":"0"'
+	[ "$(grep -c '"ev":"state","args":{"what":"write",.*"len":16,"map":"MAP_SHARED"}' <<<"$output")" -eq 2 ]
+}
+
+@test "share: --private stores are traced as MAP_PRIVATE, and --trace shows mincore" {
+	run timeout 20 "$IPC" mmap share --private --count 10 --trace=json
+	assert_success
+	[ "$(grep -c '"what":"write",.*"map":"MAP_PRIVATE"' <<<"$output")" -eq 2 ]
+	run timeout 20 "$IPC" mmap share --private --count 10 --trace
+	assert_success
+	assert_output --partial "mincore("
+}
+
+@test "map: mincore's vec has a digit per page, and --write is traced" {
+	head -c 9000 /dev/zero >"$BATS_TEST_TMPDIR/three.bin"
+	run timeout 20 "$IPC" mmap map "$BATS_TEST_TMPDIR/three.bin" --write 4096:x --trace=json
+	assert_success
+	assert_line --regexp '"call":"mincore",.*"vec":"[01]{3}"'
+	assert_line --regexp '"what":"write","addr":"0x[0-9a-f]+","len":1,"map":"MAP_SHARED"'
 }
 
 @test "share: bad --count is a usage error; a failed fork is reported" {

@@ -249,10 +249,13 @@ for line in open(sys.argv[1]):
     if e.get("ev") == "syscall":
         print(e["call"])
     elif e.get("ev") == "state":
-        print("state", e.get("note"))' "$BATS_TEST_TMPDIR/c.err"
+        print("state", e.get("note"))
+        a = e["args"]
+        print("args", a["what"], a["sig"], a["from"], a["code"])' "$BATS_TEST_TMPDIR/c.err"
 	assert_line --index 0 "sigprocmask"
 	assert_line --index 1 "signalfd"
 	assert_line "state signal SIGUSR1 delivered (SI_USER, from pid $$)"
+	assert_line "args delivered SIGUSR1 $$ SI_USER"
 	assert_line --index -1 "sigprocmask"
 }
 

@@ -476,3 +476,49 @@ check_model() {
 	assert_line --index 0 "ipc sock serve: 127.0.0.1:0: permission denied (EACCES)"
 	assert_line --index 1 --partial "hint:"
 }
+
+@test "--clients 3: the server forks three clients, serves them and exits" {
+	run timeout 20 "$IPC" sock serve 127.0.0.1:0 --echo --clients 3
+	assert_success
+	assert_line "served 3 connections, 60 bytes in, 60 bytes out"
+	[ "$(grep -c '^connection [0-9]* from 127.0.0.1:' <<<"$output")" -eq 3 ]
+}
+
+@test "--clients traces both ends, each client under its own pid, all reaped" {
+	cd "$BATS_TEST_TMPDIR"
+	run timeout 20 "$IPC" sock serve 127.0.0.1:0 --echo --clients 2 \
+		--model fork --trace-to t.jsonl
+	assert_success
+	run python3 - t.jsonl <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+server = ev[0]["pid"]
+calls = [e for e in ev if e["ev"] == "syscall"]
+connects = {e["pid"] for e in calls if e["call"] == "connect" and e["ret"] == 0}
+accepts = [e for e in calls if e["call"] == "accept4" and e["ret"] >= 0]
+forks = [e["ret"] for e in calls if e["call"] == "fork" and e["pid"] == server and e["ret"] > 0]
+waited = {e["ret"] for e in calls if e["call"] == "waitpid" and e["ret"] > 0}
+print(len(connects), server in connects, len(accepts), connects <= waited, set(forks) == waited)
+PY
+	assert_output "2 False 2 True True"
+}
+
+@test "--clients out of range or not a number is a usage error" {
+	run "$IPC" sock serve :0 --echo --clients 17
+	assert_usage_error
+	assert_line --index 0 "ipc sock serve: --clients: expected a number from 1 to 16"
+	run "$IPC" sock serve :0 --echo --clients -1
+	assert_usage_error
+	run "$IPC" sock serve :0 --echo --clients x
+	assert_usage_error
+	assert_line --index 0 "ipc sock serve: --clients: not a whole number: 'x'"
+}
+
+@test "--clients: a fork that fails ends the clients started and exits 75" {
+	run timeout 20 "$IPC" sock serve 127.0.0.1:0 --echo --clients 3 \
+		--inject fork=EAGAIN:2
+	assert_failure 75
+	assert_line "ipc sock serve: fork: resource temporarily unavailable (EAGAIN)"
+	assert_line "hint: too many processes (ulimit -u) or too little memory; try fewer --clients"
+	refute_output --partial "served"
+}

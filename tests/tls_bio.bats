@@ -36,3 +36,23 @@ load helpers/common
 	assert_usage_error
 	assert_line --index 0 "ipc tls bio: --max-version is below the minimum (TLS 1.2 unless --min-version lowers it)"
 }
+
+@test "bio: the trace has every message, which side wrote it, and each turn" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$IPC" tls bio --trace-to t.jsonl
+	assert_success
+	run python3 - t.jsonl <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+msgs = [e["args"] for e in ev if e["ev"] == "state" and "tls" in e.get("args", {})]
+first = msgs[0]
+print(first["tls"], first["dir"], first["side"])
+print(msgs[1]["tls"], msgs[1]["dir"], msgs[1]["side"])
+print(sorted({m["side"] for m in msgs}))
+print(" ".join([e["call"] for e in ev if e["ev"] == "syscall"][:4]))
+PY
+	assert_line --index 0 "ClientHello sent client"
+	assert_line --index 1 "ClientHello received server"
+	assert_line --index 2 "['client', 'server']"
+	assert_line --index 3 "SSL_connect SSL_accept SSL_connect SSL_accept"
+}

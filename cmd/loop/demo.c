@@ -57,6 +57,20 @@ static const struct {
 };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
 
+const struct loop_demo *
+loop_demo_nth(size_t i, const char **group)
+{
+	for (size_t g = 0; g < NGROUPS; g++)
+		for (const struct loop_demo *d = groups[g].demos;
+		     d->name != NULL; d++)
+			if (i-- == 0) {
+				if (group != NULL)
+					*group = groups[g].name;
+				return d;
+			}
+	return NULL;
+}
+
 void
 demo_fail(struct demo_ctx *d, const char *what, int err)
 {

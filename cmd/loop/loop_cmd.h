@@ -58,6 +58,13 @@ int loop_demo_udp_client(struct demo_ctx *d);
 /* The message the echo demos send, as in the Python examples. */
 #define DEMO_MESSAGE	"Hello World!"
 
+/*
+ * The i-th demo in the order --list shows them, with its group's name in
+ * *group (unless group is NULL), or NULL past the last one: for the TUI's
+ * scenario picker.
+ */
+const struct loop_demo *loop_demo_nth(size_t i, const char **group);
+
 /* Report a failure from inside a callback, and end the run. */
 void demo_fail(struct demo_ctx *d, const char *what, int err);
 

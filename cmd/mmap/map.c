@@ -195,6 +195,7 @@ do_write(const struct map_run *r)
 	if (rc != 0)
 		return rc;
 	memcpy(r->addr + r->write_off, r->data, len);
+	map_trace_write(r->addr + r->write_off, len, o.private_);
 	if (o.private_) {
 		printf("wrote      %zu bytes at offset %zu into a private "
 		       "copy of the page (copy-on-write): the file is "

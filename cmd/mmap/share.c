@@ -14,8 +14,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "map.h"
 #include "mmap.h"
 #include "sys.h"
+#include "trace.h"
 
 #define DEFAULT_COUNT	5000000L
 #define MAX_COUNT	1000000000L
@@ -96,6 +98,7 @@ child(struct counters *c, long count, int gate[2])
 		continue;
 	sys_close(gate[0]);
 	add(c, count);
+	map_trace_write(c, sizeof(*c), o.private_);
 	show("child", c);
 	fflush(stdout);
 	/* _exit(2): the parent's stdio buffers and atexit handlers are its own. */
@@ -113,6 +116,7 @@ run_share(struct cli *cli)
 	long count = o.count != 0 ? o.count : DEFAULT_COUNT;
 	int flags = (o.private_ ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS;
 	struct counters *c;
+	size_t resident;
 	int status, gate[2], rc = 0;
 	pid_t pid;
 
@@ -121,6 +125,13 @@ run_share(struct cli *cli)
 	c = sys_mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (c == MAP_FAILED)
 		return fail(cli, "mmap", errno, NULL);
+	/*
+	 * For the trace (and the TUI's page map): mincore(2) finds no page
+	 * resident yet, since mmap gives addresses, not memory; the first
+	 * store faults the page in.  Only the trace reads the answer.
+	 */
+	if (trace_on)
+		(void)map_resident(c, sizeof(*c), &resident);
 	/* An anonymous mapping starts zero-filled; see mmap(2). */
 	printf("mapping: %zu bytes, %s|MAP_ANONYMOUS; parent and child each "
 	       "add %ld to both counters\n", sizeof(*c),
@@ -145,6 +156,7 @@ run_share(struct cli *cli)
 	sys_close(gate[0]);
 	sys_close(gate[1]);
 	add(c, count);
+	map_trace_write(c, sizeof(*c), o.private_);
 	/* See waitpid(2): a signal may interrupt the wait, not the child. */
 	while (sys_waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {

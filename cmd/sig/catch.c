@@ -75,8 +75,18 @@ report(int n, const struct catch_delivery *d)
 
 	sigs_name(d->sig, name, sizeof(name));
 	code = sigs_code_name(d->sig, d->code, buf, sizeof(buf));
-	trace_state("signal %s delivered (%s, from pid %d)", name, code,
-		    (int)d->pid);
+	if (trace_on) {
+		/* The args let a reader (the TUI) draw sender -> receiver. */
+		const char *sig = name;
+		const struct trace_arg args[] = {
+			TARG_S("what", "delivered"), TARG_S("sig", sig),
+			TARG_I("from", d->pid), TARG_S("code", code) };
+		char note[128];
+
+		snprintf(note, sizeof(note), "signal %s delivered (%s, from "
+			 "pid %d)", name, code, (int)d->pid);
+		trace_event("state", note, args, 4);
+	}
 	if (o.json) {
 		obj = json_pack("{s:i, s:s, s:i, s:s, s:s}", "n", n,
 				"signal", name, "number", d->sig, "code", code,

@@ -18,10 +18,12 @@
 #include "sock.h"
 #include "sys.h"
 
+#define CLIENTS_MAX	16	/* --clients is a demonstration: a bound */
+
 static struct {
 	int echo, discard, daytime, chargen, exec, quiet;
 	const char *model;
-	long max_conn, count, backlog;
+	long max_conn, count, backlog, clients;
 	double idle;
 } o;
 
@@ -48,6 +50,10 @@ static const struct opt serve_opts[] = {
 	OPT_NUM('c', "count", &o.count, "N",
 		"exit after serving N connections"),
 	OPT_FLAG('q', "quiet", &o.quiet, "no line per connection"),
+	OPT_NUM(0, "clients", &o.clients, "N",
+		"a demonstration: fork N clients that each connect, send a "
+		"line, shut down and read the answer; exit once they are "
+		"served (at most 16)"),
 	OPT_STOP
 };
 
@@ -314,6 +320,9 @@ configure(struct cli *cli, struct serve *s)
 		if (counts[i].value < 0 || counts[i].value > INT_MAX)
 			return usage_error(cli, "--%s: expected a number from 1 "
 					   "to %d", counts[i].name, INT_MAX);
+	if (o.clients < 0 || o.clients > CLIENTS_MAX)
+		return usage_error(cli, "--clients: expected a number from 1 "
+				   "to %d", CLIENTS_MAX);
 	for (size_t i = 0; i < 4; i++)
 		if (chosen[i])
 			s->svc = services[i];
@@ -328,7 +337,7 @@ configure(struct cli *cli, struct serve *s)
 	s->model = model_of(o.model);
 	s->quiet = o.quiet;
 	s->max_conn = o.max_conn;
-	s->count = o.count;
+	s->count = o.count > 0 ? o.count : o.clients;
 	s->idle = o.idle;
 	return 0;
 }
@@ -356,12 +365,98 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * --clients: one client in a forked child.  It connects to the server's
+ * own address, sends a line, shuts down its sending side (FIN), reads the
+ * answer to the end (at most CLIENT_READ bytes: chargen never ends) and
+ * exits.  A forked child of a traced process traces too, under its own
+ * pid, so the trace (and `ipc tui`) shows both ends of each connection.
+ */
+#define CLIENT_READ	(16 * 1024)
+
+static _Noreturn void
+client_main(struct serve *s, int k, const sigset_t *old)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char line[64], buf[4096];
+	ssize_t got = 0;
+	size_t total = 0;
+	int fd = -1, n, ok;
+
+	/* A client, not a server: the server's signals and descriptors go. */
+	signals_restore();
+	sys_sigprocmask(SIG_SETMASK, old, NULL);
+	ok = sys_getsockname(s->lfd, (struct sockaddr *)&ss, &len) == 0;
+	close_fd(&s->lfd);
+	close_fd(&s->spare);
+	close_fd(&s->report[0]);
+	close_fd(&s->report[1]);
+	if (ok)
+		fd = sys_socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ok = fd >= 0 && sys_connect(fd, (struct sockaddr *)&ss, len) == 0;
+	/* The address the kernel chose for our end: the server's peer. */
+	len = sizeof(ss);
+	ok = ok && sys_getsockname(fd, (struct sockaddr *)&ss, &len) == 0;
+	n = snprintf(line, sizeof(line), "hello from client %d\n", k);
+	ok = ok && out_write_all(fd, line, (size_t)n) == 0 &&
+	     sys_shutdown(fd, SHUT_WR) == 0;
+	while (ok && total < CLIENT_READ &&
+	       ((got = sys_read(fd, buf, sizeof(buf))) > 0 ||
+		(got < 0 && errno == EINTR)))
+		total += got > 0 ? (size_t)got : 0;
+	if (fd >= 0)
+		sys_close(fd);
+	/* _exit: the parent's stdio buffers and atexit handlers are its own. */
+	_exit(ok && got >= 0 ? 0 : 1);
+}
+
+/* Wait for each client: no zombies.  ECHILD: the SIGCHLD reaper had it. */
+static void
+clients_wait(const pid_t pids[], int n)
+{
+	int status;
+
+	for (int k = 0; k < n; k++)
+		while (sys_waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
+			continue;
+}
+
+/*
+ * Fork the --clients; their pids go into pids and their number into *n.
+ * Returns 0, or an exit status when a fork fails: the clients already
+ * started are ended first, since nobody will serve them.
+ */
+static int
+clients_start(struct serve *s, pid_t pids[], int *n)
+{
+	sigset_t old;
+	int err;
+
+	for (*n = 0; *n < o.clients; (*n)++) {
+		pids[*n] = serve_fork(&old);
+		if (pids[*n] == 0)
+			client_main(s, *n + 1, &old);
+		if (pids[*n] < 0) {
+			err = errno;
+			for (int k = 0; k < *n; k++)
+				sys_kill(pids[k], SIGTERM);
+			clients_wait(pids, *n);
+			return fail(s->cli, "fork", err, "too many processes "
+				    "(ulimit -u) or too little memory; try "
+				    "fewer --clients");
+		}
+	}
+	return 0;
+}
+
 /* Open what every model needs, then run the loop. */
 static int
 serve_run(struct serve *s, const struct net_addr *a)
 {
+	pid_t clients[CLIENTS_MAX];
 	char where[160];
-	int rc;
+	int rc, nclients;
 
 	s->spare = sys_open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->spare < 0)
@@ -376,7 +471,10 @@ serve_run(struct serve *s, const struct net_addr *a)
 		return fail(s->cli, "pipe2", errno, NULL);
 	fprintf(stderr, "listening %s\n", net_local(s->lfd, where,
 						    sizeof(where)));
+	if ((rc = clients_start(s, clients, &nclients)) != 0)
+		return rc;
 	rc = serve_loop(s);
+	clients_wait(clients, nclients);
 	summary(s);
 	if (a->family == AF_UNIX && !a->abstract)
 		sys_unlink(a->path);
@@ -446,7 +544,13 @@ const struct verb sock_serve_verb = {
 		"cannot take and says so.  SIGINT or SIGTERM stop it: clients "
 		"are closed, children and threads ended, a Unix socket file "
 		"removed, and a summary printed.  (A SIGINT ignored at start, "
-		"as in a shell's background job, stays ignored.)",
+		"as in a shell's background job, stays ignored.)\n\n"
+		"--clients N is a demonstration: after listening the server "
+		"forks N clients of its own, each connecting, sending one "
+		"line, shutting down its sending side and reading the answer, "
+		"and exits once it has served them (--count N).  With --trace "
+		"both ends of every connection show, each process under its "
+		"own pid; `ipc tui` offers it as a scenario.",
 	.examples = (const char *const[]){
 		"ipc sock serve :0 --echo\tan echo server on a free loopback "
 		"port",
@@ -460,6 +564,8 @@ const struct verb sock_serve_verb = {
 		"client",
 		"ipc sock serve :0 --echo --idle-timeout 30\tclose clients "
 		"silent for 30 seconds",
+		"ipc sock serve :0 --echo --clients 3 --trace\tthree clients "
+		"of its own, both ends traced",
 		NULL },
 	.opts = serve_opts,
 	.min_args = 1, .max_args = -1,

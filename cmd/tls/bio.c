@@ -42,10 +42,14 @@ struct side {
 	SSL *ssl;
 	BIO *in, *out;
 	char names[NAMES_SIZE];	/* messages written since the last flight */
-	int done;
+	int server, done;
 };
 
-/* Collect the name of each message a side writes; SSL_set_msg_callback(3). */
+/*
+ * Collect the name of each message a side writes; SSL_set_msg_callback(3).
+ * This callback replaces the tracing one, so it traces each message too:
+ * that is what `ipc tui` draws as the handshake's ladder.
+ */
 static void
 on_msg(int write_p, int version, int content_type, const void *buf,
        size_t len, SSL *ssl, void *arg)
@@ -54,6 +58,7 @@ on_msg(int write_p, int version, int content_type, const void *buf,
 	const char *name = tls_msg_name(content_type, buf, len);
 	size_t used = strlen(s->names);
 
+	tls_trace_msg(write_p, content_type, buf, len, ssl);
 	if (!write_p || name == NULL)
 		return;
 	snprintf(s->names + used, sizeof(s->names) - used, "%s%s",
@@ -71,6 +76,8 @@ side_init(struct side *s, const char *name, SSL_CTX *ctx, int server)
 		return -1;
 	/* The SSL owns both BIOs from here on. */
 	SSL_set_bio(s->ssl, s->in, s->out);
+	s->server = server;
+	tls_trace_attach(s->ssl);
 	SSL_set_msg_callback(s->ssl, on_msg);
 	SSL_set_msg_callback_arg(s->ssl, s);
 	if (server)
@@ -80,7 +87,12 @@ side_init(struct side *s, const char *name, SSL_CTX *ctx, int server)
 	return 0;
 }
 
-/* Run one side until it stops; say what it waits for. */
+/*
+ * Run one side until it stops; say what it waits for.  SSL_connect(3) and
+ * SSL_accept(3) are SSL_do_handshake(3) for a side whose role is set (so
+ * the output names that); their wrappers trace each turn, and under
+ * `ipc tui` each turn is a step.
+ */
 static int
 side_turn(const struct cli *cli, struct side *s)
 {
@@ -89,14 +101,14 @@ side_turn(const struct cli *cli, struct side *s)
 
 	if (s->done)
 		return 0;
-	ret = SSL_do_handshake(s->ssl);
+	ret = s->server ? sys_SSL_accept(s->ssl) : sys_SSL_connect(s->ssl);
 	if (ret == 1) {
 		s->done = 1;
 		printf("  %s: handshake done: %s, %s\n", s->name,
 		       SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
 		return 0;
 	}
-	code = SSL_get_error(s->ssl, ret);
+	code = sys_SSL_get_error(s->ssl, ret);
 	if (code == SSL_ERROR_WANT_READ) {
 		printf("  %s: SSL_do_handshake = %d, SSL_ERROR_WANT_READ: it "
 		       "needs the other side's bytes to go on\n", s->name, ret);
@@ -151,8 +163,8 @@ client_read(struct side *c)
 
 	if (!c->done || BIO_pending(c->in) == 0)
 		return;
-	if (SSL_read(c->ssl, b, 1) <= 0 &&
-	    SSL_get_error(c->ssl, -1) == SSL_ERROR_WANT_READ)
+	if (sys_SSL_read(c->ssl, b, 1) <= 0 &&
+	    sys_SSL_get_error(c->ssl, -1) == SSL_ERROR_WANT_READ)
 		printf("  client: SSL_read = -1, SSL_ERROR_WANT_READ: it took "
 		       "the session tickets; no data yet\n");
 }
@@ -186,9 +198,9 @@ exchange(struct side *c, struct side *s, int *n)
 	char buf[64];
 	int got;
 
-	SSL_write(c->ssl, msg, (int)strlen(msg));
+	sys_SSL_write(c->ssl, msg, (int)strlen(msg));
 	carry(c, s, n);
-	got = SSL_read(s->ssl, buf, sizeof(buf) - 1);
+	got = sys_SSL_read(s->ssl, buf, sizeof(buf) - 1);
 	if (got <= 0)
 		return -1;
 	buf[got] = '\0';

@@ -83,11 +83,17 @@ effective(const struct tui_app *app, enum step_want want)
 	return want == WANT_ITER && app->model->iter < 0 ? WANT_SYSCALL : want;
 }
 
-/* The event kind a step stops after. */
-static const char *
-want_ev(enum step_want want)
+/*
+ * Whether a step stops after e.  Live, a process waits at a gate after
+ * each call and after each `state` event worth a stop (a store into a
+ * mapping, a signal caught), so a replay stepping by call stops at both.
+ */
+static int
+stops_at(const struct tui_event *e, enum step_want want)
 {
-	return want == WANT_ITER ? "iter" : "syscall";
+	if (want == WANT_ITER)
+		return strcmp(e->ev, "iter") == 0;
+	return strcmp(e->ev, "syscall") == 0 || strcmp(e->ev, "state") == 0;
 }
 
 /* Replay: feed lines until an event of the wanted kind has gone in. */
@@ -105,7 +111,7 @@ replay_forward(struct tui_app *app, enum step_want want)
 		s->pos++;
 		e = newest(app);
 		if (app->model->fed > before && e != NULL &&
-		    strcmp(e->ev, want_ev(want)) == 0)
+		    stops_at(e, want))
 			return;
 	}
 	app->running = 0;
@@ -144,7 +150,7 @@ app_step_back(struct tui_app *app, enum step_want want)
 	}
 	/* The previous event of the kind, not counting the newest. */
 	for (size_t i = m->log_len > 1 ? m->log_len - 1 : 0; i-- > 0;)
-		if (strcmp(tui_model_event(m, i)->ev, want_ev(want)) == 0) {
+		if (stops_at(tui_model_event(m, i), want)) {
 			keep = i + 1;
 			break;
 		}
@@ -172,6 +178,33 @@ app_select(struct tui_app *app, long delta)
 		sel = n - 1;
 	app->sel = (size_t)sel;
 	app->follow = sel == n - 1;
+	app->dirty = 1;
+}
+
+void
+app_move(struct tui_app *app, long delta)
+{
+	int p = app->pane, n = app->nrows[p], r;
+
+	if (!(app->scrolls & 1u << p)) {
+		app_select(app, delta);
+		return;
+	}
+	if (n == 0)
+		return;
+	r = app->row[p];
+	if (r < 0 || r >= n)
+		r = app->tails & 1u << p ? n - 1 : 0;
+	r = r + delta < 0 ? 0 : r + delta >= n ? n - 1 : (int)(r + delta);
+	/* Back on the last row, a tail pane follows new rows, as the log does. */
+	app->row[p] = r == n - 1 && app->tails & 1u << p ? -1 : r;
+	app->dirty = 1;
+}
+
+void
+app_next_pane(struct tui_app *app)
+{
+	app->pane = (app->pane + 1) % view_panes(app);
 	app->dirty = 1;
 }
 
@@ -253,6 +286,9 @@ draw(struct tui_app *app)
 	} else {
 		if (app->follow && app->model->log_len)
 			app->sel = app->model->log_len - 1;
+		if (app->pane >= view_panes(app))
+			app->pane = 0;
+		app->scrolls = 0;
 		tui_views[app->view]->draw(app, rows, cols);
 		if (app->overlay == '?')
 			keys_help(rows, cols);
@@ -300,20 +336,27 @@ run_tick(struct tui_app *app)
 int
 app_run(struct tui_app *app)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	int ch;
 
 	app->dirty = 1;
 	app->follow = 1;
+	for (int i = 0; i < TUI_PANES; i++)
+		app->row[i] = -1;
 	while (!app->quit && !crt_stop_signal()) {
 		if (app->dirty && now_ms() >= app->drawn_ms + FRAME_MS)
 			draw(app);
+		/* poll(2) skips an entry whose fd is negative: a closed one. */
 		p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = app->src.fd, .events = POLLIN };
-		if (sys_poll(p, 2, wait_ms(app)) < 0 && errno != EINTR)
+		p[2] = (struct pollfd){ .fd = app->src.out_fd, .events = POLLIN };
+		if (sys_poll(p, 3, wait_ms(app)) < 0 && errno != EINTR)
 			return fail(app->cli, "poll", errno, NULL);
 		while ((ch = getch()) != ERR)
 			app->dirty |= keys_dispatch(app, ch);
+		if (app->src.out_fd >= 0 && (p[2].revents & (POLLIN | POLLHUP)))
+			app->dirty |= src_pump_output(&app->src) ||
+				      app->src.out_fd < 0;
 		if (app->src.fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			int fed = src_pump(&app->src, app->model);
 

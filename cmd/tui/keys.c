@@ -23,10 +23,10 @@ static void step_iter(struct tui_app *a) { app_step(a, WANT_ITER); }
 static void step_call(struct tui_app *a) { app_step(a, WANT_SYSCALL); }
 static void back_iter(struct tui_app *a) { app_step_back(a, WANT_ITER); }
 static void back_call(struct tui_app *a) { app_step_back(a, WANT_SYSCALL); }
-static void up(struct tui_app *a) { app_select(a, -1); }
-static void down(struct tui_app *a) { app_select(a, 1); }
-static void page_up(struct tui_app *a) { app_select(a, -10); }
-static void page_down(struct tui_app *a) { app_select(a, 10); }
+static void up(struct tui_app *a) { app_move(a, -1); }
+static void down(struct tui_app *a) { app_move(a, 1); }
+static void page_up(struct tui_app *a) { app_move(a, -10); }
+static void page_down(struct tui_app *a) { app_move(a, 10); }
 
 static void
 run(struct tui_app *a)
@@ -56,16 +56,12 @@ static void faster(struct tui_app *a) { speed(a, -1); }
 static void slower(struct tui_app *a) { speed(a, 1); }
 
 static void
-next_pane(struct tui_app *a)
-{
-	a->pane = (a->pane + 1) % tui_views[a->view]->panes;
-}
-
-static void
 next_view(struct tui_app *a)
 {
 	a->view = (a->view + 1) % tui_nviews;
 	a->pane = 0;
+	for (int i = 0; i < TUI_PANES; i++)
+		a->row[i] = -1;
 }
 
 static void details(struct tui_app *a) { a->overlay = '\n'; }
@@ -101,15 +97,16 @@ static const struct key keys[] = {
 	{ { '-' }, "-", NULL,
 	  "slower: a longer pause between steps", slower },
 	{ { KEY_TAB }, "tab", "pane",
-	  "switch pane", next_pane },
+	  "focus the next pane (>>): the arrows move in it",
+	  app_next_pane },
 	{ { KEY_UP, 'k' }, "up k", NULL,
-	  "select the previous event", up },
+	  "previous row of the focused pane (the log: event)", up },
 	{ { KEY_DOWN, 'j' }, "down j", NULL,
-	  "select the next event", down },
+	  "next row of the focused pane (the log: event)", down },
 	{ { KEY_PPAGE }, "pgup", NULL,
-	  "ten events back", page_up },
+	  "ten rows back in the focused pane", page_up },
 	{ { KEY_NPAGE }, "pgdn", NULL,
-	  "ten events on", page_down },
+	  "ten rows on in the focused pane", page_down },
 	{ { '\n', '\r', KEY_ENTER }, "enter", NULL,
 	  "details of the selected event",
 	  details },

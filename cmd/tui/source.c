@@ -8,6 +8,10 @@
  * a JSON Lines file held in memory, fed up to a position, so a step back is
  * a reset and a shorter feed.  All three answer gates the same way: a line
  * "step", "run" or "pause" written to the trace socket.
+ *
+ * A child's stdout and stderr come back on one pipe and are kept as a
+ * bounded ring of the newest lines, raw: the view escapes them (tui_escape)
+ * before drawing, since a program may print anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,11 +38,15 @@ src_clear(struct tui_source *s, enum src_kind kind)
 	s->kind = kind;
 	s->fd = -1;
 	s->listen_fd = -1;
+	s->out_fd = -1;
 }
 
-/* In the child, after fork(2): never returns. */
+/*
+ * In the child, after fork(2): out is the write end of the output pipe,
+ * or -1 to send stdout and stderr to our stderr.  Never returns.
+ */
 static void
-child_exec(int fd, char *const argv[], int step, int keep_output)
+child_exec(int fd, int out, char *const argv[], int step)
 {
 	char num[16];
 	int null = sys_open("/dev/null", O_RDWR);
@@ -48,46 +56,67 @@ child_exec(int fd, char *const argv[], int step, int keep_output)
 		_exit(127);
 	snprintf(num, sizeof(num), "%d", fd);
 	setenv("IPC_TRACE_FD", num, 1);
+	/*
+	 * IPC_TRACE=human inherited from our environment would make the
+	 * child write human lines down the socket, and the model reads JSON;
+	 * IPC_TRACE_FD wins over IPC_TRACE_TO already.  See docs/trace.md.
+	 */
+	unsetenv("IPC_TRACE");
+	unsetenv("IPC_TRACE_TO");
 	if (step)
 		setenv("IPC_TRACE_STEP", "syscall", 1);
 	else
 		unsetenv("IPC_TRACE_STEP");
 	sys_dup2(null, STDIN_FILENO);
-	if (!keep_output) {
-		sys_dup2(null, STDOUT_FILENO);
-		sys_dup2(null, STDERR_FILENO);
-	}
+	/* dup2(2) clears FD_CLOEXEC on the copy: the pipe's end survives exec. */
+	sys_dup2(out >= 0 ? out : STDERR_FILENO, STDOUT_FILENO);
+	if (out >= 0)
+		sys_dup2(out, STDERR_FILENO);
 	sys_execvp(argv[0], argv);
 	_exit(127);
 }
 
 int
-src_child(struct tui_source *s, char *const argv[], int step, int keep_output)
+src_child(struct tui_source *s, char *const argv[], int step, int capture)
 {
-	int sv[2];
+	int sv[2], out[2] = { -1, -1 }, err;
 
 	src_clear(s, SRC_CHILD);
 	if (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
+	/*
+	 * The output pipe: both ends close-on-exec, and only our read end
+	 * non-blocking, since the child's writes must block as they would
+	 * on a terminal.  See pipe(7).
+	 */
+	if (capture && (sys_pipe2(out, O_CLOEXEC) < 0 ||
+			sys_fcntl(out[0], F_SETFL, O_NONBLOCK) < 0))
+		goto fail;
 	s->pid = sys_fork();
-	if (s->pid < 0) {
-		int err = errno;
-
-		sys_close(sv[0]);
-		sys_close(sv[1]);
-		s->pid = 0;
-		errno = err;
-		return -1;
-	}
+	if (s->pid < 0)
+		goto fail;
 	if (s->pid == 0) {
 		sys_close(sv[0]);
-		child_exec(sv[1], argv, step, keep_output);
+		child_exec(sv[1], out[1], argv, step);
 	}
 	sys_close(sv[1]);
+	if (capture)
+		sys_close(out[1]);
 	s->fd = sv[0];
+	s->out_fd = out[0];
 	snprintf(s->status, sizeof(s->status), "running as pid %d",
 		 (int)s->pid);
 	return 0;
+fail:
+	err = errno;
+	sys_close(sv[0]);
+	sys_close(sv[1]);
+	for (int i = 0; i < 2; i++)
+		if (out[i] >= 0)
+			sys_close(out[i]);
+	s->pid = 0;
+	errno = err;
+	return -1;
 }
 
 int
@@ -240,6 +269,72 @@ src_pump(struct tui_source *s, struct tui_model *m)
 	return fed;
 }
 
+/* One byte of output into the ring: a newline ends the line, a long line wraps. */
+static void
+out_byte(struct tui_source *s, char c)
+{
+	char *line;
+
+	if (!s->out_open) {
+		s->out_total++;
+		s->out_col = 0;
+		s->out_open = 1;
+		s->out[(s->out_total - 1) % SRC_OUT_LINES][0] = '\0';
+	}
+	if (c == '\n') {
+		s->out_open = 0;
+		return;
+	}
+	line = s->out[(s->out_total - 1) % SRC_OUT_LINES];
+	line[s->out_col++] = c == '\t' ? ' ' : c;
+	line[s->out_col] = '\0';
+	if (s->out_col == SRC_OUT_WIDTH - 1)
+		s->out_open = 0;
+}
+
+int
+src_pump_output(struct tui_source *s)
+{
+	char buf[4096];
+	int got = 0;
+
+	for (int i = 0; i < PUMP_READS && s->out_fd >= 0; i++) {
+		ssize_t n = sys_read(s->out_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			/* End of file, or an error: either way no more output. */
+			sys_close(s->out_fd);
+			s->out_fd = -1;
+			break;
+		}
+		for (ssize_t k = 0; k < n; k++)
+			out_byte(s, buf[k]);
+		got = 1;
+	}
+	return got;
+}
+
+size_t
+src_output_lines(const struct tui_source *s)
+{
+	return s->out_total < SRC_OUT_LINES ? (size_t)s->out_total :
+	       SRC_OUT_LINES;
+}
+
+const char *
+src_output_line(const struct tui_source *s, size_t i)
+{
+	size_t n = src_output_lines(s);
+
+	if (i >= n)
+		return NULL;
+	return s->out[(s->out_total - n + i) % SRC_OUT_LINES];
+}
+
 int
 src_command(struct tui_source *s, const char *cmd)
 {
@@ -300,6 +395,9 @@ src_close(struct tui_source *s)
 	if (s->listen_fd >= 0)
 		sys_close(s->listen_fd);
 	s->listen_fd = -1;
+	if (s->out_fd >= 0)
+		sys_close(s->out_fd);
+	s->out_fd = -1;
 	if (s->path[0] != '\0')
 		sys_unlink(s->path);
 	s->path[0] = '\0';

@@ -2,41 +2,67 @@
  * tui.c - `ipc tui`: the applet table and its verbs.
  *
  *	ipc tui                      the scenario picker (the default verb)
- *	ipc tui run -- CMD ARGS...   run CMD as a child, paused at its start
- *	ipc tui replay FILE.jsonl    step through a recorded trace, both ways
- *	ipc tui attach unix:PATH     listen at PATH for a process started with
+ *	ipc tui -- CMD ARGS...       run CMD as a child, paused at its start
+ *	ipc tui --replay FILE.jsonl  step through a recorded trace, both ways
+ *	ipc tui --attach unix:PATH   listen at PATH for a process started with
  *	                             --trace-to unix:PATH, and watch it
  *
- * `--trace-to unix:PATH` makes the traced process connect, so attaching
- * means listening: start `ipc tui attach` first, then the process.
+ * The three forms with options are the default verb's options (cmd/ipc.c
+ * hands a first word that is an option to the default verb), and each is
+ * also a verb of its own: `ipc tui run -- CMD`, `ipc tui replay FILE` and
+ * `ipc tui attach unix:PATH`.  `--trace-to unix:PATH` makes the traced
+ * process connect, so attaching means listening: start the TUI first.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "sys.h"
+#include "trace.h"
 #include "tui.h"
 
 #define LOG_EVENTS	100000	/* events a live session keeps */
 
 static struct {
-	int plain;
+	int plain, headless;
 	double wait;
+	const char *attach, *replay;
 } o;
 
 #define PLAIN_OPT							\
 	OPT_FLAG(0, "plain", &o.plain, "print the event log as text instead " \
 		 "of opening the screen (no terminal needed)")
+#define HEADLESS_OPT							\
+	OPT_FLAG(0, "headless", &o.headless, "feed the model and draw " \
+		 "nothing, then print how many events and how fast (for " \
+		 "benchmarks)")
+#define WAIT_OPT							\
+	OPT_SECS('w', "wait", &o.wait, "attach: give up when no process " \
+		 "connects in S seconds (default: wait for ever)")
 
 static const struct opt plain_opts[] = {
 	PLAIN_OPT,
+	HEADLESS_OPT,
 	OPT_STOP
 };
 
 static const struct opt attach_opts[] = {
 	PLAIN_OPT,
-	OPT_SECS('w', "wait", &o.wait, "give up when no process connects in "
-		 "S seconds (default: wait for ever)"),
+	HEADLESS_OPT,
+	WAIT_OPT,
+	OPT_STOP
+};
+
+static const struct opt pick_opts[] = {
+	OPT_STR_C(0, "attach", &o.attach, "unix:PATH", "watch a live process "
+		  "started with --trace-to unix:PATH (as the attach verb)",
+		  "@file"),
+	OPT_STR_C(0, "replay", &o.replay, "FILE", "step through a recorded "
+		  "trace (as the replay verb)", "@file"),
+	PLAIN_OPT,
+	HEADLESS_OPT,
+	WAIT_OPT,
 	OPT_STOP
 };
 
@@ -54,6 +80,38 @@ no_terminal(const struct cli *cli)
 /* Events one pump can feed at most: 16 reads of 64 KiB, 60 bytes a line. */
 #define PLAIN_EVENTS	20000
 
+/*
+ * Feed m what the source has next: one line of a replay, or what comes on
+ * the trace socket (waiting for it).  Returns 1 while more may come, 0 at
+ * the end or on an error, which *rc then holds as an exit status.
+ */
+static int
+feed_next(const struct cli *cli, struct tui_source *s, struct tui_model *m,
+	  int *rc)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+	if (s->kind == SRC_REPLAY) {
+		if (s->pos == s->nlines)
+			return 0;
+		tui_model_feed(m, s->file_lines[s->pos],
+			       strlen(s->file_lines[s->pos]));
+		s->pos++;
+		return 1;
+	}
+	if (s->fd < 0)
+		return 0;
+	if (sys_poll(&p, 1, -1) < 0 && errno != EINTR) {
+		*rc = fail(cli, "poll", errno, NULL);
+		return 0;
+	}
+	if (src_pump(s, m) < 0) {
+		*rc = fail(cli, "trace socket", errno, NULL);
+		return 0;
+	}
+	return 1;
+}
+
 int
 tui_plain(const struct cli *cli, struct tui_source *s)
 {
@@ -63,27 +121,7 @@ tui_plain(const struct cli *cli, struct tui_source *s)
 
 	if (m == NULL)
 		return fail(cli, NULL, ENOMEM, NULL);
-	for (;;) {
-		if (s->kind == SRC_REPLAY) {
-			if (s->pos == s->nlines)
-				break;
-			tui_model_feed(m, s->file_lines[s->pos],
-				       strlen(s->file_lines[s->pos]));
-			s->pos++;
-		} else {
-			struct pollfd p = { .fd = s->fd, .events = POLLIN };
-
-			if (s->fd < 0)
-				break;
-			if (sys_poll(&p, 1, -1) < 0 && errno != EINTR) {
-				rc = fail(cli, "poll", errno, NULL);
-				break;
-			}
-			if (src_pump(s, m) < 0) {
-				rc = fail(cli, "trace socket", errno, NULL);
-				break;
-			}
-		}
+	while (feed_next(cli, s, m, &rc)) {
 		/* Print what came in, then forget it: the text is the log. */
 		for (size_t i = 0; i < m->log_len; i++) {
 			const struct tui_event *e = tui_model_event(m, i);
@@ -100,6 +138,73 @@ tui_plain(const struct cli *cli, struct tui_source *s)
 	return rc;
 }
 
+/*
+ * --headless: the model alone, for measuring it.  Every event is fed and
+ * nothing is drawn; a live source is read until it closes.  Prints
+ * "N events in S s: R events/s", the same per second of CPU time (steadier
+ * on a shared machine), and what was lost on the way.
+ */
+static int
+tui_headless(const struct cli *cli, struct tui_source *s)
+{
+	struct tui_model *m = tui_model_new(LOG_EVENTS);
+	long long t0 = clock_now_ns(), c0 = clock_cpu_ns(), last = -1;
+	double secs, cpu;
+	int rc = 0;
+
+	if (m == NULL)
+		return fail(cli, NULL, ENOMEM, NULL);
+	while (feed_next(cli, s, m, &rc))
+		if (m->log_len > 0)
+			last = tui_model_event(m, m->log_len - 1)->seq;
+	secs = (double)(clock_now_ns() - t0) / 1e9;
+	cpu = (double)(clock_cpu_ns() - c0) / 1e9;
+	printf("%llu events in %.3f s: %.0f events/s\n", m->fed, secs,
+	       secs > 0 ? (double)m->fed / secs : 0.0);
+	/* A live source waits most of the time; a replay never does. */
+	printf("%.3f s of CPU: %.0f events per CPU second\n", cpu,
+	       cpu > 0 ? (double)m->fed / cpu : 0.0);
+	/* One process numbers its events 0, 1, 2...: a gap was dropped. */
+	if (last >= 0 && (unsigned long long)last + 1 > m->fed)
+		printf("%llu events dropped by the traced process (gaps in "
+		       "seq)\n", (unsigned long long)last + 1 - m->fed);
+	if (m->bad > 0)
+		printf("%llu lines were not events\n", m->bad);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = fail(cli, "stdout", errno, NULL);
+	tui_model_free(m);
+	return rc;
+}
+
+/*
+ * The TUI's own trace (`ipc --trace tui`, --trace-to, or IPC_TRACE in the
+ * environment) would be written while the screen is drawn: on stderr it
+ * lands over the screen, and anywhere it traces the wrong process, since
+ * the command under the TUI is traced to the TUI already.  Typed on the
+ * command line it is a usage error; inherited from the environment it is
+ * turned off for this process only, and we say so.  --plain and
+ * --headless draw no screen, so they may be traced.  Returns 0 or 64.
+ */
+static int
+untraced(const struct cli *cli)
+{
+	if (!trace_on || o.plain || o.headless)
+		return 0;
+	if (cli_common.trace != NULL || cli_common.trace_to != NULL) {
+		out_errorf(cli->prog, "--trace and --trace-to trace the TUI "
+			   "itself, and its trace would draw over its screen");
+		out_hint("the command under the TUI is traced already: its "
+			 "events are what the TUI shows (w writes them to a "
+			 "file); to trace the TUI itself add --plain");
+		return 64;
+	}
+	trace_close();
+	fprintf(stderr, "%s: not tracing the TUI itself (IPC_TRACE or "
+		"IPC_TRACE_TO is set): its trace would draw over the screen; "
+		"the command under it is still traced\n", cli->prog);
+	return 0;
+}
+
 int
 tui_session(const struct cli *cli, struct tui_app *app)
 {
@@ -114,8 +219,8 @@ tui_session(const struct cli *cli, struct tui_app *app)
 }
 
 /*
- * One session over a source already open, on the screen or, with --plain,
- * as the plain event log; closes the source.
+ * One session over a source already open: on the screen, or as text with
+ * --plain, or model-only with --headless.  Closes the source.
  */
 static int
 session(const struct cli *cli, struct tui_source *src, size_t cap)
@@ -123,8 +228,8 @@ session(const struct cli *cli, struct tui_source *src, size_t cap)
 	struct tui_app app = { 0 };
 	int rc;
 
-	if (o.plain) {
-		rc = tui_plain(cli, src);
+	if (o.plain || o.headless) {
+		rc = o.headless ? tui_headless(cli, src) : tui_plain(cli, src);
 		src_close(src);
 		return rc;
 	}
@@ -142,56 +247,96 @@ session(const struct cli *cli, struct tui_source *src, size_t cap)
 	return rc;
 }
 
+/* Before any source opens: the trace guard, then a terminal if one is needed. */
 static int
-run_run(struct cli *cli)
+precheck(const struct cli *cli)
+{
+	int rc = untraced(cli);
+
+	if (rc == 0 && !o.plain && !o.headless && crt_usable() < 0)
+		rc = no_terminal(cli);
+	return rc;
+}
+
+/* CMD as a child: paused and its output captured when there is a screen. */
+static int
+start_run(const struct cli *cli, char **argv)
 {
 	static struct tui_source src;
+	int screen = !o.plain && !o.headless;
+	int rc = precheck(cli);
 
-	if (!o.plain && crt_usable() < 0)
-		return no_terminal(cli);
-	if (src_child(&src, cli->argv, !o.plain, 0) < 0)
-		return fail(cli, cli->argv[0], errno, NULL);
+	if (rc != 0)
+		return rc;
+	if (src_child(&src, argv, screen, screen) < 0)
+		return fail(cli, argv[0], errno, NULL);
 	return session(cli, &src, LOG_EVENTS);
 }
 
 static int
-run_replay(struct cli *cli)
+start_replay(const struct cli *cli, const char *path)
 {
 	static struct tui_source src;
+	int rc = precheck(cli);
 
-	if (!o.plain && crt_usable() < 0)
-		return no_terminal(cli);
-	if (src_replay(&src, cli->argv[0]) < 0)
-		return fail(cli, cli->argv[0], errno, "record one with "
+	if (rc != 0)
+		return rc;
+	if (src_replay(&src, path) < 0)
+		return fail(cli, path, errno, "record one with "
 			    "--trace-to FILE.jsonl");
 	/* A replay keeps every event, so any step back can be rebuilt. */
 	return session(cli, &src, src.nlines > 0 ? src.nlines : 1);
 }
 
 static int
-run_attach(struct cli *cli)
+start_attach(const struct cli *cli, const char *path)
 {
 	static struct tui_source src;
 	int ms = o.wait > 0 ? (int)(o.wait * 1000) : -1;
+	const char *bare = strncmp(path, "unix:", 5) == 0 ? path + 5 : path;
+	int rc;
 
-	if (!o.plain && crt_usable() < 0)
-		return no_terminal(cli);
-	fprintf(stderr, "listening unix:%s\n", strncmp(cli->argv[0], "unix:",
-		5) == 0 ? cli->argv[0] + 5 : cli->argv[0]);
-	if (src_attach(&src, cli->argv[0], ms) < 0)
-		return fail(cli, cli->argv[0], errno, errno == EADDRINUSE ?
+	if (*bare == '\0')
+		return usage_error(cli, "attach: expected unix:PATH, a Unix "
+				   "socket to listen at");
+	if ((rc = precheck(cli)) != 0)
+		return rc;
+	fprintf(stderr, "listening unix:%s\n", bare);
+	if (src_attach(&src, path, ms) < 0)
+		return fail(cli, path, errno, errno == EADDRINUSE ?
 			    "a file is in the way: remove it, or pick another "
 			    "path" : NULL);
 	return session(cli, &src, LOG_EVENTS);
 }
 
 static int
-run_pick(struct cli *cli)
+run_run(struct cli *cli)
+{
+	return start_run(cli, cli->argv);
+}
+
+static int
+run_replay(struct cli *cli)
+{
+	return start_replay(cli, cli->argv[0]);
+}
+
+static int
+run_attach(struct cli *cli)
+{
+	return start_attach(cli, cli->argv[0]);
+}
+
+/* The picker: choose, watch, q back to the list, q again to end. */
+static int
+picker(const struct cli *cli)
 {
 	struct tui_app app = { 0 };
 	char **argv;
-	int rc = 0;
+	int rc = untraced(cli);
 
+	if (rc != 0)
+		return rc;
 	if (crt_init() < 0)
 		return no_terminal(cli);
 	app.cli = cli;
@@ -201,13 +346,14 @@ run_pick(struct cli *cli)
 		return fail(cli, NULL, ENOMEM, NULL);
 	}
 	/* q in a scenario comes back here; q here ends. */
-	while (rc == 0 && pick_scenario(&argv) == 0) {
+	while (rc == 0 && pick_scenario(&argv, &app.view) == 0) {
 		tui_model_reset(app.model);
 		memset(&app.src, 0, sizeof(app.src));
 		app.answered = 0;
 		app.quit = app.running = app.overlay = app.prompt = 0;
+		app.pane = 0;
 		app.message[0] = '\0';
-		if (src_child(&app.src, argv, 1, 0) < 0) {
+		if (src_child(&app.src, argv, 1, 1) < 0) {
 			crt_done();
 			tui_model_free(app.model);
 			return fail(cli, argv[0], errno, NULL);
@@ -220,19 +366,66 @@ run_pick(struct cli *cli)
 	return rc;
 }
 
+/*
+ * The default verb: `ipc tui` alone is the picker, and its options are
+ * the other ways in: `-- CMD`, --attach and --replay, one at a time.
+ */
+static int
+run_pick(struct cli *cli)
+{
+	int sources = (o.attach != NULL) + (o.replay != NULL) +
+		      (cli->argc > 0);
+
+	if (o.attach != NULL && o.replay != NULL)
+		return usage_error(cli, "--attach and --replay exclude each "
+				   "other: one source at a time");
+	if (sources > 1)
+		return usage_error(cli, "unexpected argument '%s': -- CMD "
+				   "runs a command, so it goes without "
+				   "--attach and --replay", cli->argv[0]);
+	if (o.wait > 0 && o.attach == NULL)
+		return usage_error(cli, "--wait goes with --attach");
+	if (sources == 0 && (o.plain || o.headless))
+		return usage_error(cli, "--%s needs something to watch: "
+				   "-- CMD, --attach or --replay",
+				   o.plain ? "plain" : "headless");
+	if (o.attach != NULL)
+		return start_attach(cli, o.attach);
+	if (o.replay != NULL)
+		return start_replay(cli, o.replay);
+	if (cli->argc > 0)
+		return start_run(cli, cli->argv);
+	return picker(cli);
+}
+
 const struct verb tui_pick_verb = {
 	.name = "pick",
 	.summary = "choose a scenario and watch it step by step (the default)",
+	.usage = "[-- CMD [ARG...]]",
 	.description =
 		"A list of scenarios, one line each: the loop demos, poll's "
-		"edge-triggered demo, a TLS handshake, signal masks and "
-		"catching, the pipe deadlock and a pipeline, and a shared "
-		"mapping.  Enter runs one under the TUI, paused at its "
-		"start; q there comes back to the list.  `ipc tui` with no "
-		"verb opens this, and so does `make demo`.",
+		"edge-triggered demo, a TLS handshake, an echo server with "
+		"three clients, signal masks and catching, the pipe "
+		"deadlock and a pipeline, and a shared mapping.  Enter runs "
+		"one under the TUI, paused at its start, in the view that "
+		"suits it (the TLS handshake and the server: Sockets and "
+		"TLS).  q there comes back to the list.  `ipc tui` with no "
+		"verb opens this, and so does `make demo`.  Given a source "
+		"it watches that instead: `-- CMD` as the run verb, "
+		"--attach as attach, --replay as replay; `ipc tui` followed "
+		"by an option means this verb, so `ipc tui -- CMD` and "
+		"`ipc tui --replay FILE` work as they read.",
 	.examples = (const char *const[]){
 		"ipc tui\tthe picker",
+		"ipc tui -- ipc loop demo clock-later\trun a command, "
+		"paused at its start",
+		"ipc tui --replay t.jsonl\tstep through a recorded trace",
+		"ipc tui --attach unix:/tmp/t.sock\tthen: ipc loop serve "
+		"--trace-to unix:/tmp/t.sock",
 		NULL },
+	.opts = pick_opts,
+	.min_args = 0,
+	.max_args = -1,
 	.run = run_pick,
 };
 
@@ -245,9 +438,16 @@ const struct verb tui_run_verb = {
 		"socketpair (IPC_TRACE_FD and IPC_TRACE_STEP=syscall; see "
 		"docs/trace.md), so it waits before its first call.  Space "
 		"steps one loop iteration, s one system call, r runs at the "
-		"speed + and - set.  The child's stdin and output are "
-		"/dev/null.  When it exits the TUI says so and keeps the "
-		"history; q quits and ends a child still running.",
+		"speed + and - set.  The child's stdin is /dev/null; its "
+		"stdout and stderr come back on a pipe and show in the "
+		"output pane (the newest 64 lines, escaped).  With --plain "
+		"or --headless there is no screen and the child is not "
+		"paused: its output goes to our stderr, so stdout holds "
+		"only the event log.  When it exits the TUI says so and "
+		"keeps the history; q quits and ends a child still "
+		"running.  The TUI itself is not traced while it draws "
+		"(--trace here is refused, IPC_TRACE is ignored with a "
+		"note); the child's trace is what it shows.",
 	.examples = (const char *const[]){
 		"ipc tui run -- ipc loop demo clock-later\twatch a timer heap",
 		"ipc tui run -- ipc poll demo edge\tedge-triggered epoll, "
@@ -310,8 +510,10 @@ const struct applet tui_applet = {
 		"An ncurses visualiser fed by the trace events of schema 1 "
 		"(docs/trace.md).  One model holds the descriptors, the "
 		"timer heap, the ready queue, tasks, processes, signal masks "
-		"and the TLS handshake; views draw it: Loop and Processes "
-		"(v switches).  ? shows every key.  Needs a terminal of at "
+		"and the TLS handshake; views draw it: Loop, Processes, and "
+		"Sockets and TLS, where each stream socket has its TCP state "
+		"and the handshake is a ladder of messages (v switches).  ? "
+		"shows every key.  Needs a terminal of at "
 		"least 80x24; honours NO_COLOR.",
 	.verbs = (const struct verb *const[]){
 		&tui_pick_verb, &tui_run_verb, &tui_replay_verb,

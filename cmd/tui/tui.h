@@ -6,6 +6,8 @@
  *	source.c	where events come from: a child, an attached process, a file
  *	app.c		the input loop: draw if dirty, wait, dispatch
  *	view_loop.c	the Loop view; view_procs.c the Processes and Signals view
+ *	view_mmap.c	the mmap view: a page map of every mapping
+ *	view_socks.c	the Sockets and TLS view: TCP states, the TLS ladder
  *	pick.c		the scenario picker; tui.c the applet table and verbs
  *
  * Data flows one way: source -> model (lib/tui_model.c) -> views.
@@ -50,6 +52,9 @@ void crt_title(int y, int x, int w, const char *name, int focused);
 
 enum src_kind { SRC_CHILD, SRC_ATTACH, SRC_REPLAY };
 
+#define SRC_OUT_LINES	64	/* lines of the child's output kept */
+#define SRC_OUT_WIDTH	160	/* bytes a kept line holds; longer ones wrap */
+
 struct tui_source {
 	enum src_kind kind;
 	int fd;			/* the trace socket, -1 once closed */
@@ -61,16 +66,24 @@ struct tui_source {
 	size_t len;
 	char **file_lines;	/* replay: every line of the file */
 	size_t nlines, pos;	/* ... and how many are fed */
+	/* A child's stdout and stderr, captured: a ring of the newest lines. */
+	int out_fd;		/* the read end of the pipe, or -1 */
+	char out[SRC_OUT_LINES][SRC_OUT_WIDTH];	/* raw bytes, unescaped */
+	unsigned long long out_total;	/* lines ever started */
+	size_t out_col;		/* bytes in the newest line */
+	int out_open;		/* the newest line has no newline yet */
 };
 
 /*
- * Run argv as a child, paused at its first gate: the trace and the step
- * gate travel over a socketpair (IPC_TRACE_FD, IPC_TRACE_STEP=syscall).
- * The child's stdin is /dev/null and its output goes to /dev/null unless
- * keep_output.  Returns 0 or -1 with errno set.
+ * Run argv as a child: the trace and the step gate travel over a
+ * socketpair (IPC_TRACE_FD), and with step it starts paused at its first
+ * gate (IPC_TRACE_STEP=syscall).  Its stdin is /dev/null.  With capture its
+ * stdout and stderr go down one pipe into the ring (src_output); without,
+ * both go to our stderr, so our stdout keeps only what we print.  Returns
+ * 0 or -1 with errno set.
  */
 int src_child(struct tui_source *s, char *const argv[], int step,
-	      int keep_output);
+	      int capture);
 /*
  * Listen at path (a Unix socket, "unix:" prefix optional) and wait until
  * one process connects with --trace-to unix:PATH, or until timeout_ms
@@ -85,6 +98,14 @@ int src_replay(struct tui_source *s, const char *path);
  * set on a read error.  End of file closes the socket and sets status.
  */
 int src_pump(struct tui_source *s, struct tui_model *m);
+/*
+ * Read what the child wrote into the output ring.  Returns 1 when
+ * something came, 0 when nothing did; end of file closes out_fd.
+ */
+int src_pump_output(struct tui_source *s);
+/* Lines of output kept, and the i-th of them, oldest first (raw bytes). */
+size_t src_output_lines(const struct tui_source *s);
+const char *src_output_line(const struct tui_source *s, size_t i);
 /* Send a gate command: "step", "run" or "pause".  Returns 0 or -1. */
 int src_command(struct tui_source *s, const char *cmd);
 /* Reap the child if it has ended; records how in status.  Never blocks. */
@@ -96,12 +117,18 @@ void src_close(struct tui_source *s);
 
 enum step_want { WANT_NONE, WANT_SYSCALL, WANT_ITER };
 
+#define TUI_PANES	8	/* panes a view may have at most */
+
 struct tui_app {
 	struct tui_model *model;
 	struct tui_source src;
 	const struct cli *cli;
 	int view;		/* index into tui_views */
-	int pane;		/* the focused pane of the view */
+	int pane;		/* the focused pane of the view; tab moves it */
+	int row[TUI_PANES];	/* the selected row of each pane, -1: none yet */
+	int nrows[TUI_PANES];	/* rows each pane had when last drawn */
+	unsigned scrolls;	/* panes that drew rows (view_rows) last frame */
+	unsigned tails;		/* ... and which of them follow their tail */
 	size_t sel;		/* the selected log event */
 	int follow;		/* the selection follows the newest event */
 	int running;		/* auto-step (run mode) */
@@ -127,6 +154,13 @@ void app_step_back(struct tui_app *app, enum step_want want);
 int app_delay_ms(const struct tui_app *app);
 /* Move the log selection by delta events (clamped). */
 void app_select(struct tui_app *app, long delta);
+/*
+ * Move by delta rows in the focused pane: its own rows when it has any
+ * (view_rows), else the log's selection.
+ */
+void app_move(struct tui_app *app, long delta);
+/* Focus the next pane of the view. */
+void app_next_pane(struct tui_app *app);
 /* Search the log for app->input from the selection on. */
 void app_search(struct tui_app *app);
 /* Write the events kept so far to the file named by app->input. */
@@ -151,8 +185,10 @@ struct tui_view {
 	const char *name;
 	int panes;		/* how many panes tab cycles through */
 	void (*draw)(struct tui_app *app, int rows, int cols);
+	/* Optional: the panes now, when they depend on the source. */
+	int (*npanes)(const struct tui_app *app);
 };
-extern const struct tui_view view_loop, view_procs;
+extern const struct tui_view view_loop, view_procs, view_socks, view_mmap;
 extern const struct tui_view *const tui_views[];
 extern const int tui_nviews;
 
@@ -162,13 +198,27 @@ void view_log(struct tui_app *app, int y, int h, int cols, int focused);
 void view_explain(struct tui_app *app, int y, int h, int cols);
 void view_details(struct tui_app *app, int rows, int cols);
 void view_status(struct tui_app *app, int rows, int cols);
+/*
+ * A pane of n rows drawn in h lines: the first row to draw, so that the
+ * pane's selected row (app->row[pane]) is in view.  Records n, so the
+ * arrows move in this pane while it has the focus.  A tail pane (output)
+ * shows its newest rows until the user moves up.
+ */
+int view_rows(struct tui_app *app, int pane, int n, int h, int tail);
+/* attr for row i of the pane, or the selection's when focused and on it. */
+int view_row_attr(const struct tui_app *app, int pane, int i, int attr);
+/* How many panes the current view has now. */
+int view_panes(const struct tui_app *app);
 /* One event as one line of text, for the log and for --plain. */
 void view_event_line(const struct tui_event *e, char *buf, size_t size);
 
 /* ---- pick.c and the verbs ---- */
 
-/* Show the scenario picker; returns 0 and the argv to run, or 1 on quit. */
-int pick_scenario(char ***argv);
+/*
+ * Show the scenario picker; returns 0, the argv to run and the view to
+ * open it in (an index into tui_views), or 1 on quit.
+ */
+int pick_scenario(char ***argv, int *view);
 /* The common session for run, attach and pick; returns an exit status. */
 int tui_session(const struct cli *cli, struct tui_app *app);
 /* Print every event as one plain line on stdout (--plain). */

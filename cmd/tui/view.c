@@ -1,7 +1,9 @@
 /*
  * view.c - what every view draws: the top bar, the event log, the
  * explanation of the selected event, the details overlay and the status
- * line; and the list of views `v` cycles through.
+ * line; the list of views `v` cycles through; and the panes' rows: a
+ * pane that draws its rows through view_rows() gets the arrows while tab
+ * has given it the focus, and view_row_attr() marks its selected row.
  *
  * Every string drawn comes from the model, which escaped it (tui_escape),
  * so no byte from a peer reaches the terminal as a control sequence.
@@ -12,8 +14,57 @@
 
 #include "tui.h"
 
-const struct tui_view *const tui_views[] = { &view_loop, &view_procs };
+const struct tui_view *const tui_views[] = { &view_loop, &view_procs,
+	&view_socks, &view_mmap };
 const int tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
+
+int
+view_panes(const struct tui_app *app)
+{
+	const struct tui_view *v = tui_views[app->view];
+	int n = v->npanes != NULL ? v->npanes(app) : v->panes;
+
+	return n < 1 ? 1 : n > TUI_PANES ? TUI_PANES : n;
+}
+
+/*
+ * The selected row of a pane of n rows.  -1 means none chosen: the last
+ * row for a pane that follows its tail (output), else the first.
+ */
+static int
+pane_sel(const struct tui_app *app, int pane, int n)
+{
+	int r = app->row[pane];
+
+	if (r >= n || (r < 0 && app->tails & 1u << pane))
+		return n - 1;
+	return r < 0 ? 0 : r;
+}
+
+int
+view_rows(struct tui_app *app, int pane, int n, int h, int tail)
+{
+	int sel;
+
+	if (pane < 0 || pane >= TUI_PANES)
+		return 0;
+	app->nrows[pane] = n;
+	app->scrolls |= 1u << pane;
+	if (tail)
+		app->tails |= 1u << pane;
+	else
+		app->tails &= ~(1u << pane);
+	sel = pane_sel(app, pane, n);
+	return h > 0 && sel >= h ? sel - h + 1 : 0;
+}
+
+int
+view_row_attr(const struct tui_app *app, int pane, int i, int attr)
+{
+	if (app->pane == pane && i == pane_sel(app, pane, app->nrows[pane]))
+		return crt_attr(CRT_SELECT);
+	return attr;
+}
 
 void
 view_top(struct tui_app *app, int cols)

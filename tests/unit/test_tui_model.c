@@ -18,9 +18,12 @@
 
 #include "tui_model.h"
 
-/* Feed every line of path; returns how many were refused. */
+/*
+ * Feed the first max lines of path (all when max < 0); returns how many
+ * were refused.
+ */
 static int
-feed_file(struct tui_model *m, const char *path)
+feed_upto(struct tui_model *m, const char *path, int max)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -29,7 +32,7 @@ feed_file(struct tui_model *m, const char *path)
 	FILE *f = fopen(path, "r");
 
 	assert_non_null(f);
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while (max-- != 0 && (n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			n--;
 		bad += tui_model_feed(m, line, (size_t)n) < 0;
@@ -37,6 +40,13 @@ feed_file(struct tui_model *m, const char *path)
 	free(line);
 	fclose(f);
 	return bad;
+}
+
+/* Feed every line of path; returns how many were refused. */
+static int
+feed_file(struct tui_model *m, const char *path)
+{
+	return feed_upto(m, path, -1);
 }
 
 static void
@@ -180,6 +190,238 @@ test_recorded_clock_later(void **state)
 	tui_model_free(m);
 }
 
+/* ---- mappings, deliveries, pipes (tui_model_mem.c) ---- */
+
+/* The mapping of pid, or fail. */
+static const struct tui_map *
+map_of(const struct tui_model *m, int pid)
+{
+	for (int i = 0; i < m->mem.nmaps; i++)
+		if (m->mem.maps[i].pid == pid)
+			return &m->mem.maps[i];
+	fail_msg("no mapping of pid %d", pid);
+	return NULL;
+}
+
+/*
+ * `ipc mmap share --count 1000`, recorded: pid 16821 maps one page
+ * MAP_SHARED, mincore finds it not resident, forks 16822; each adds and
+ * says it wrote.  A shared page written by one is written for both.
+ */
+static void
+test_mmap_shared_pages(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/mmap-share.jsonl";
+
+	assert_int_equal(feed_upto(m, fx, 3), 0);
+	assert_int_equal(m->mem.nmaps, 1);
+	assert_int_equal(map_of(m, 16821)->pages, 1);
+	assert_true(map_of(m, 16821)->shared);
+	assert_string_equal(map_of(m, 16821)->file, "anonymous");
+	assert_string_equal(map_of(m, 16821)->prot, "PROT_READ|PROT_WRITE");
+	assert_string_equal(map_of(m, 16821)->cell, ".");
+	tui_model_reset(m);
+	/* The fork copies the mapping; the parent's store marks both. */
+	assert_int_equal(feed_upto(m, fx, 8), 0);
+	assert_int_equal(m->mem.nmaps, 2);
+	assert_string_equal(map_of(m, 16822)->cell, "S");
+	assert_string_equal(map_of(m, 16821)->cell, "S");
+	assert_int_equal(tui_model_proc(m, 16822)->ppid, 16821);
+	tui_model_reset(m);
+	/* Reaped, then munmap: both gone, the cells kept to be seen. */
+	assert_int_equal(feed_file(m, fx), 0);
+	assert_true(map_of(m, 16822)->unmapped);
+	assert_true(map_of(m, 16821)->unmapped);
+	assert_string_equal(map_of(m, 16821)->cell, "-");
+	tui_model_free(m);
+}
+
+/* --private: each store makes that process's own copy, and only its. */
+static void
+test_mmap_private_pages(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/mmap-private.jsonl";
+
+	assert_int_equal(feed_upto(m, fx, 8), 0);
+	assert_false(map_of(m, 16823)->shared);
+	assert_string_equal(map_of(m, 16823)->cell, "P");
+	assert_string_equal(map_of(m, 16824)->cell, ".");
+	tui_model_reset(m);
+	assert_int_equal(feed_upto(m, fx, 13), 0);
+	assert_string_equal(map_of(m, 16824)->cell, "P");
+	assert_string_equal(map_of(m, 16823)->cell, "P");
+	tui_model_free(m);
+}
+
+/*
+ * A private page written before fork is shared again after it: the
+ * parent's 'P' goes back to 'r', and the child's copy starts as 'r'.
+ */
+static void
+test_mmap_fork_shares_private_page(void **state)
+{
+	static const char *const lines[] = {
+		"{\"seq\":1,\"pid\":7,\"ev\":\"syscall\",\"call\":\"mmap\","
+		"\"args\":{\"len\":8192,\"prot\":\"PROT_READ|PROT_WRITE\","
+		"\"flags\":\"MAP_PRIVATE|MAP_ANONYMOUS\",\"addr\":\"0x10000\"},"
+		"\"ret\":65536}",
+		"{\"seq\":2,\"pid\":7,\"ev\":\"state\",\"args\":{\"what\":"
+		"\"write\",\"addr\":\"0x11000\",\"len\":1,\"map\":"
+		"\"MAP_PRIVATE\"}}",
+		"{\"seq\":3,\"pid\":7,\"ev\":\"syscall\",\"call\":\"fork\","
+		"\"ret\":8}",
+	};
+	struct tui_model *m = tui_model_new(16);
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(tui_model_feed(m, lines[i], strlen(lines[i])),
+				 0);
+		if (i == 1)
+			assert_string_equal(map_of(m, 7)->cell, "?P");
+	}
+	assert_string_equal(map_of(m, 7)->cell, "?r");
+	assert_string_equal(map_of(m, 8)->cell, "?r");
+	tui_model_free(m);
+}
+
+/*
+ * `ipc mmap map five.bin --private --write 4100:hi`: a 20100-byte file
+ * is 5 pages, all in the page cache (mincore's vec "11111"); the store at
+ * 4100 lands on page 1.
+ */
+static void
+test_mmap_file_pages(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/mmap-map.jsonl";
+
+	assert_int_equal(feed_upto(m, fx, 4), 0);
+	assert_string_equal(map_of(m, 16850)->file, "five.bin");
+	assert_int_equal(map_of(m, 16850)->pages, 5);
+	assert_int_equal(map_of(m, 16850)->len, 20100);
+	assert_string_equal(map_of(m, 16850)->cell, "?????");
+	tui_model_reset(m);
+	assert_int_equal(feed_upto(m, fx, 7), 0);
+	assert_string_equal(map_of(m, 16850)->cell, "rPrrr");
+	tui_model_reset(m);
+	assert_int_equal(feed_file(m, fx), 0);
+	assert_true(map_of(m, 16850)->unmapped);
+	tui_model_free(m);
+}
+
+/*
+ * `ipc spawn pipeline -- printf 'b\na\n' '|' sort`, recorded: after the
+ * parent closed its last copy (line 148), printf's fd 1 and sort's fd 0
+ * are the two ends of pipe 1; every CLOEXEC end went at exec.
+ */
+static void
+test_pipeline_pipe_ends(void **state)
+{
+	struct tui_model *m = tui_model_new(256);
+	const char *fx = "tests/unit/fixtures/spawn-pipeline.jsonl";
+	const struct tui_end *w, *r;
+
+	assert_int_equal(feed_upto(m, fx, 147), 0);
+	assert_int_equal(m->mem.nends, 3);
+	assert_non_null(r = tui_model_end(m, 16825, 4));
+	assert_int_equal(r->pipe, 1);
+	tui_model_reset(m);
+	assert_int_equal(feed_upto(m, fx, 148), 0);
+	assert_int_equal(m->mem.nends, 2);
+	assert_non_null(w = tui_model_end(m, 16826, 1));
+	assert_non_null(r = tui_model_end(m, 16827, 0));
+	assert_int_equal(w->pipe, 1);
+	assert_int_equal(w->end, 'w');
+	assert_int_equal(r->pipe, 1);
+	assert_int_equal(r->end, 'r');
+	assert_int_equal(m->mem.pipes, 3);
+	assert_int_equal(tui_model_proc(m, 16827)->ppid, 16825);
+	tui_model_reset(m);
+	/* Both reaped: nothing holds a pipe any more. */
+	assert_int_equal(feed_file(m, fx), 0);
+	assert_int_equal(m->mem.nends, 0);
+	tui_model_free(m);
+}
+
+/*
+ * The same start with the child's first events ahead of its parent's
+ * fork event (as a socket sink may deliver them): the child's seq (4)
+ * follows its parent's newest (3), which names the parent; the copy is
+ * made once.
+ */
+static void
+test_pipe_child_first(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/pipe-child-first.jsonl";
+	int mine = 0;
+
+	assert_int_equal(feed_file(m, fx), 0);
+	for (int i = 0; i < m->mem.nends; i++)
+		mine += m->mem.ends[i].pid == 16826;
+	assert_int_equal(mine, 1);
+	assert_int_equal(tui_model_end(m, 16826, 1)->end, 'w');
+	assert_int_equal(m->mem.nends, 4);	/* the parent's 4, 5 and 6 */
+	assert_null(tui_model_end(m, 16825, 7));
+	assert_int_equal(tui_model_proc(m, 16826)->ppid, 16825);
+	tui_model_free(m);
+}
+
+/*
+ * `ipc sig mask`: SIGUSR1 sent to itself three times while blocked, let in
+ * by SIG_UNBLOCK (line 8): one delivery, from itself, highlighted until
+ * the next system call.
+ */
+static void
+test_sig_mask_delivery(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/sig-mask.jsonl";
+	const struct tui_delivery *d;
+
+	assert_int_equal(feed_upto(m, fx, 7), 0);
+	assert_int_equal(m->mem.ndeliveries, 0);
+	tui_model_reset(m);
+	assert_int_equal(feed_upto(m, fx, 8), 0);
+	assert_non_null(d = tui_model_delivery_now(m));
+	assert_int_equal(d->sig, 10);
+	assert_int_equal(d->from, 16828);
+	assert_int_equal(d->to, 16828);
+	assert_int_equal(d->seq, 7);
+	assert_string_equal(d->how, "unblocked");
+	tui_model_reset(m);
+	assert_int_equal(feed_upto(m, fx, 9), 0);
+	assert_null(tui_model_delivery_now(m));
+	assert_int_equal(m->mem.ndeliveries, 1);
+	tui_model_free(m);
+}
+
+/* `ipc sig catch USR1`, sent SIGUSR1 twice by `ipc sig send`. */
+static void
+test_sig_catch_deliveries(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/sig-catch.jsonl";
+	const struct tui_delivery *d;
+	char buf[64];
+
+	assert_int_equal(feed_upto(m, fx, 6), 0);
+	assert_non_null(d = tui_model_delivery_now(m));
+	assert_int_equal(d->from, 16833);
+	assert_int_equal(d->to, 16830);
+	assert_string_equal(d->how, "SI_USER");
+	assert_string_equal(tui_sigset_str(tui_model_proc(m, 16830)->delivered,
+					   buf, sizeof(buf)), "SIGUSR1");
+	tui_model_reset(m);
+	assert_int_equal(feed_file(m, fx), 0);
+	assert_int_equal(m->mem.ndeliveries, 2);
+	assert_int_equal(m->mem.deliveries[1].from, 16835);
+	assert_null(tui_model_delivery_now(m));
+	tui_model_free(m);
+}
+
 int
 main(void)
 {
@@ -189,6 +431,14 @@ main(void)
 		cmocka_unit_test(test_ring_and_bad_lines),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_recorded_clock_later),
+		cmocka_unit_test(test_mmap_shared_pages),
+		cmocka_unit_test(test_mmap_private_pages),
+		cmocka_unit_test(test_mmap_file_pages),
+		cmocka_unit_test(test_mmap_fork_shares_private_page),
+		cmocka_unit_test(test_pipeline_pipe_ends),
+		cmocka_unit_test(test_pipe_child_first),
+		cmocka_unit_test(test_sig_mask_delivery),
+		cmocka_unit_test(test_sig_catch_deliveries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
