@@ -497,8 +497,12 @@ loop_run_once(struct loop *l)
 		run_handle(l, ready_pop(l));
 	/* 2. */
 	timeout = compute_timeout(l);
-	if (trace_on)
+	if (trace_on) {
 		iter_trace(l, ran, timeout);
+		/* The wait may block: a reader sees the iteration first. */
+		if (timeout != 0)
+			trace_flush();
+	}
 	/* 3. Copy the results: a callback may grow the selector's keys. */
 	n = selector_select(&l->sel, timeout, l->got, LOOP_MAX_EVENTS);
 	if (n < 0) {
@@ -531,8 +535,11 @@ loop_run_until(struct loop *l, const int *done)
 
 	l->stopping = 0;
 	l->until = done;
+	/* One write(2) an iteration for the trace, not one an event. */
+	trace_batch_begin();
 	while (!l->stopping && (done == NULL || !*done) && rc == 0)
 		rc = loop_run_once(l);
+	trace_batch_end();
 	l->stopping = 0;
 	l->until = NULL;
 	return rc;

@@ -90,6 +90,10 @@ static struct {
 	long long seq;		/* number of the next event */
 	long long dropped;	/* events a full socket sink could not take */
 	int full;		/* the socket sink was full: see sink_full() */
+	int batch;		/* trace_batch_begin() depth */
+	size_t outlen;		/* bytes gathered in out, in whole lines */
+	long long outlines;	/* ... and how many lines */
+	char out[PIPE_BUF];	/* a batch: see trace_batch_begin() */
 	uint64_t full_ns;	/* when it was last found full */
 	int closing;		/* the bye is being written */
 	uint64_t t0;		/* CLOCK_MONOTONIC at trace_init(), in ns */
@@ -698,20 +702,21 @@ sink_lost(void)
  * A socket sink that is not stepping must never hold up the traced
  * program: a line that finds the socket full is dropped whole and counted,
  * and the reader sees the gap in seq (docs/trace.md).  A line the socket
- * took in part is finished, so that lines stay whole.  A full socket sets
+ * took in part is finished, so that lines stay whole (a batch of lines
+ * is dropped or sent whole, and counts as its lines).  A full socket sets
  * tr.full, so the events after it are dropped before they are even
  * formatted; see sink_full().  Returns 0, or -1 with errno set.  Holds
  * tr.lock.
  */
 static int
-write_or_drop(const char *p, size_t n)
+write_or_drop(const char *p, size_t n, long long lines)
 {
 	ssize_t w = send(tr.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (w == (ssize_t)n)
 		return 0;
 	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		tr.dropped++;
+		tr.dropped += lines;
 		tr.full = 1;
 		tr.full_ns = (uint64_t)clock_now_ns();
 		return 0;
@@ -763,22 +768,65 @@ sink_full(void)
 	return 1;
 }
 
-/* Send one finished line (ending in '\n') to the sink.  Holds tr.lock. */
+/* Send lines (each ending in '\n') to the sink now.  Holds tr.lock. */
 static void
-sink_write(const char *buf, size_t n)
+sink_send(const char *buf, size_t n, long long lines)
 {
 	int ret;
 
-	if (tr.fd < 0)
+	if (tr.fd < 0 || n == 0)
 		return;
 	if (tr.kind == SINK_PIPE)
 		ret = write_pipe(buf, n);
 	else if (sink_may_drop())
-		ret = write_or_drop(buf, n);
+		ret = write_or_drop(buf, n, lines);
 	else
 		ret = write_all(buf, n);
 	if (ret == -1)
 		sink_lost();
+}
+
+/*
+ * Lines are gathered rather than sent while a batch is open, and only to
+ * a socket or a JSON file with nobody stepping: a gate must follow its
+ * own event, and human lines on a terminal must not fall behind the
+ * program's own output.  Holds tr.lock.
+ */
+static int
+batching(void)
+{
+	return tr.batch > 0 && tr.step == STEP_OFF && !tr.closing &&
+	       (tr.kind == SINK_SOCKET ||
+		(tr.kind == SINK_PLAIN && tr.format == TRACE_JSON));
+}
+
+/* Send what the batch holds.  Holds tr.lock. */
+static void
+flush_out(void)
+{
+	size_t n = tr.outlen;
+	long long lines = tr.outlines;
+
+	tr.outlen = 0;
+	tr.outlines = 0;
+	sink_send(tr.out, n, lines);
+}
+
+/* One finished line (ending in '\n') for the sink.  Holds tr.lock. */
+static void
+sink_write(const char *buf, size_t n)
+{
+	if (batching() && n <= sizeof(tr.out)) {
+		if (tr.outlen + n > sizeof(tr.out))
+			flush_out();
+		memcpy(tr.out + tr.outlen, buf, n);
+		tr.outlen += n;
+		tr.outlines++;
+		return;
+	}
+	/* What was gathered goes first, so lines stay in order. */
+	flush_out();
+	sink_send(buf, n, 1);
 }
 
 /* Send a finished JSON line; one whose fields did not fit is dropped. */
@@ -1139,6 +1187,8 @@ static void
 fork_prepare(void)
 {
 	pthread_mutex_lock(&tr.lock);
+	/* Else the child would send the parent's gathered lines again. */
+	flush_out();
 }
 
 static void
@@ -1154,6 +1204,7 @@ fork_child(void)
 	tr.step = STEP_OFF;
 	tr.paused = 0;
 	tr.inlen = 0;
+	tr.batch = 0;
 	pthread_mutex_unlock(&tr.lock);
 }
 
@@ -1440,6 +1491,34 @@ trace_stepping(enum trace_step kind)
 	on = tr.step != STEP_OFF && kind <= tr.step;
 	pthread_mutex_unlock(&tr.lock);
 	return on;
+}
+
+void
+trace_batch_begin(void)
+{
+	pthread_mutex_lock(&tr.lock);
+	tr.batch++;
+	pthread_mutex_unlock(&tr.lock);
+}
+
+void
+trace_batch_end(void)
+{
+	pthread_mutex_lock(&tr.lock);
+	if (tr.batch > 0 && --tr.batch == 0)
+		flush_out();
+	pthread_mutex_unlock(&tr.lock);
+}
+
+void
+trace_flush(void)
+{
+	int err = errno;
+
+	pthread_mutex_lock(&tr.lock);
+	flush_out();
+	pthread_mutex_unlock(&tr.lock);
+	errno = err;
 }
 
 /*

@@ -53,6 +53,21 @@ void trace_close(void);
 /* The module name stamped on following events ("sock", "loop"). */
 void trace_set_mod(const char *mod);
 
+/*
+ * Batches.  Between trace_batch_begin() and the matching trace_batch_end()
+ * (they nest), the lines for a socket or a JSON file are gathered, up to
+ * PIPE_BUF bytes, and sent when that fills, at trace_flush(), at fork(2),
+ * and when the outermost batch ends: one write(2) for many events instead
+ * of one each.  The event loop batches while it runs and flushes before
+ * it may block, so a reader has every event of an iteration before the
+ * process waits.  Nothing is gathered while stepping (each gate follows
+ * its own event) or for a terminal or a pipe.  A process killed by a
+ * signal loses what was gathered.  Never fail.
+ */
+void trace_batch_begin(void);
+void trace_batch_end(void);
+void trace_flush(void);
+
 /* Nanoseconds since trace_init() on CLOCK_MONOTONIC. */
 uint64_t trace_now_ns(void);
 

@@ -558,7 +558,11 @@ event_add(struct tui_model *m, const struct tui_line *l, const char *line,
 	return e;
 }
 
-/* hello's argv as one line; only jansson reads arrays (see tui_obj_parse). */
+/*
+ * hello's argv as one line, the program by its base name ("ipc loop demo
+ * hello-soon", wherever ipc lives); only jansson reads arrays (see
+ * tui_obj_parse).
+ */
 static void
 hello_argv(struct tui_model *m, const struct tui_line *l)
 {
@@ -567,11 +571,15 @@ hello_argv(struct tui_model *m, const struct tui_line *l)
 	char buf[TUI_TEXT];
 
 	buf[0] = '\0';
-	json_array_foreach(argv, i, a)
+	json_array_foreach(argv, i, a) {
+		const char *s = json_is_string(a) ? json_string_value(a) : "";
+
+		if (i == 0 && strrchr(s, '/') != NULL)
+			s = strrchr(s, '/') + 1;
 		if (off < sizeof(buf))
 			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-				"%s%s", i ? " " : "",
-				json_is_string(a) ? json_string_value(a) : "");
+						"%s%s", i ? " " : "", s);
+	}
 	COPY(m->argv, buf);
 }
 

@@ -287,8 +287,7 @@ keys() {
 	wait_for "loop demo $last"
 	keys Enter
 	wait_for "paused before"
-	# The top line names the command, cut at 80 columns.
-	screen | head -n 1 | grep -qF "loop demo ${last:0:2}"
+	screen | head -n 1 | grep -qF "| ipc loop demo $last"
 	keys q
 	wait_for "pick a scenario"
 	keys q

@@ -451,6 +451,58 @@ test_file_sink_framing(void **state)
 	json_decref(events);
 }
 
+/* The size of path in bytes. */
+static long
+file_size(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/*
+ * A batch gathers a JSON file's lines and writes them at trace_flush()
+ * (or when the outermost batch ends), in order, every line whole.
+ */
+static void
+test_batch_gathers_lines(void **state)
+{
+	json_t *events;
+	long before;
+
+	start(NULL, tracefile);
+	before = file_size(tracefile);
+	trace_batch_begin();
+	trace_batch_begin();
+	trace_state("first %d", 1);
+	trace_state("second %d", 2);
+	trace_batch_end();		/* inner: still gathering */
+	assert_int_equal(file_size(tracefile), before);
+	trace_flush();
+	assert_true(file_size(tracefile) > before);
+	before = file_size(tracefile);
+	trace_state("third %d", 3);
+	assert_int_equal(file_size(tracefile), before);
+	trace_batch_end();		/* outermost: written */
+	assert_true(file_size(tracefile) > before);
+	before = file_size(tracefile);
+	trace_state("fourth %d", 4);	/* no batch: written at once */
+	assert_true(file_size(tracefile) > before);
+	stop();
+
+	events = read_events(tracefile);
+	assert_int_equal(json_array_size(events), 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_array_get(events, i), "seq")), (json_int_t)i);
+	json_decref(events);
+}
+
 static void
 test_human_sink(void **state)
 {
@@ -1278,6 +1330,7 @@ main(void)
 		T(test_format_cuts_long_strings),
 		T(test_format_too_many_fields),
 		T(test_file_sink_framing),
+		T(test_batch_gathers_lines),
 		T(test_human_sink),
 		T(test_bad_config),
 		T(test_env_fd_and_priority),
