@@ -1275,8 +1275,10 @@ trace_close(void)
 	int err = errno;
 
 	pthread_mutex_lock(&tr.lock);
-	if (trace_on)
+	if (trace_on) {
+		flush_out();
 		emit_bye();
+	}
 	if (tr.owned && tr.fd >= 0)
 		close(tr.fd);
 	tr.fd = -1;
