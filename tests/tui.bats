@@ -75,6 +75,18 @@ keys() {
 	tm send-keys -t 0 "$@"
 }
 
+# pick TEXT - in the picker, move down to the first line showing TEXT
+# (the list starts on the screen's third line) and run it.
+pick() {
+	local n i
+	wait_for "$1"
+	n=$(screen | grep -nF -- "$1" | head -n 1 | cut -d: -f1)
+	for ((i = 3; i < n; i++)); do
+		keys j
+	done
+	keys Enter
+}
+
 @test "tui: without a terminal it exits 64 and says what to do" {
 	run "$IPC" tui run -- true </dev/null
 	assert_failure 64
@@ -609,13 +621,7 @@ ladder_rows() {
 
 @test "tui: the sock serve scenario opens in its view and ends by itself" {
 	tui_start
-	wait_for "sock serve"
-	# Move down to its line, however many scenarios come before it.
-	n=$(screen | grep -n "sock serve" | cut -d: -f1)
-	for ((i = 3; i < n; i++)); do
-		keys j
-	done
-	keys Enter
+	pick "sock serve"
 	wait_for "ipc tui: Sockets and TLS | paused"
 	keys r
 	wait_for "exited 0"
@@ -731,12 +737,7 @@ step_until() {
 
 @test "tui: the picker opens mmap share in the mmap view" {
 	tui_start
-	wait_for "mmap share"
-	n=$(screen | grep -n "mmap share" | cut -d: -f1)
-	for ((i = 3; i < n; i++)); do
-		keys j
-	done
-	keys Enter
+	pick "mmap share"
 	wait_for "ipc tui: mmap | paused"
 	wait_for "memory mappings (1)"
 	keys q
