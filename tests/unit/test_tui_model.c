@@ -17,30 +17,7 @@
 #include <cmocka.h>
 
 #include "tui_model.h"
-
-/*
- * Feed the first max lines of path (all when max < 0); returns how many
- * were refused.
- */
-static int
-feed_upto(struct tui_model *m, const char *path, int max)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int bad = 0;
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	while (max-- != 0 && (n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			n--;
-		bad += tui_model_feed(m, line, (size_t)n) < 0;
-	}
-	free(line);
-	fclose(f);
-	return bad;
-}
+#include "tui_feed.h"
 
 /* Feed every line of path; returns how many were refused. */
 static int

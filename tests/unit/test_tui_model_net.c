@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "tui_model.h"
+#include "tui_feed.h"
 
 #define FIXTURES	"tests/unit/fixtures/"
 
@@ -35,23 +36,9 @@ static struct tui_model *
 feed(const char *path, int stop)
 {
 	struct tui_model *m = tui_model_new(1024);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int fed = 0;
-	FILE *f = fopen(path, "r");
 
 	assert_non_null(m);
-	assert_non_null(f);
-	while ((stop == 0 || fed < stop) &&
-	       (n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			n--;
-		assert_int_equal(tui_model_feed(m, line, (size_t)n), 0);
-		fed++;
-	}
-	free(line);
-	fclose(f);
+	assert_int_equal(feed_upto(m, path, stop == 0 ? -1 : stop), 0);
 	return m;
 }
 
