@@ -181,6 +181,14 @@ gen_bash(FILE *f)
 		"\tif [[ -z $applet ]]; then\n"
 		"\t\tCOMPREPLY=($(compgen -W \"$applets --list --version --help\""
 		" -- \"$cur\"))\n\t\treturn\n\tfi\n"
+		"\t# An option where the verb goes is the default verb's.\n"
+		"\tif [[ -z $verb && ( $cur == -* || $prev == -* ) ]]; then\n"
+		"\t\tcase $applet in\n");
+	for (const struct applet *const *a = cli_applets; *a; a++)
+		if ((*a)->default_verb != NULL)
+			fprintf(f, "\t\t%s) verb=%s ;;\n", (*a)->name,
+				(*a)->default_verb);
+	fprintf(f, "\t\tesac\n\tfi\n"
 		"\tif [[ -z $verb ]]; then\n\t\tcase $applet in\n");
 	for (const struct applet *const *a = cli_applets; *a; a++) {
 		fprintf(f, "\t\t%s) COMPREPLY=($(compgen -W \"", (*a)->name);

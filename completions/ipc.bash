@@ -32,6 +32,12 @@ _ipc()
 		COMPREPLY=($(compgen -W "$applets --list --version --help" -- "$cur"))
 		return
 	fi
+	# An option where the verb goes is the default verb's.
+	if [[ -z $verb && ( $cur == -* || $prev == -* ) ]]; then
+		case $applet in
+		tui) verb=pick ;;
+		esac
+	fi
 	if [[ -z $verb ]]; then
 		case $applet in
 		sock) COMPREPLY=($(compgen -W "connect listen serve send recv pair fdpass resolve options families netlink sniff --help" -- "$cur")) ;;

@@ -181,7 +181,7 @@ loop_call_at(struct loop *l, long long when, const char *name, loop_cb cb,
 		loop_handle_put(l, h);
 		return NULL;
 	}
-	if (trace_on)
+	if (trace_want())
 		timer_trace(h, "add");
 	return h;
 }
@@ -204,7 +204,7 @@ void
 loop_cancel(struct loop *l, struct loop_handle *h)
 {
 	if (h->state == H_TIMER) {
-		if (trace_on)
+		if (trace_want())
 			timer_trace(h, "cancel");
 		timer_remove(l, h);
 		loop_handle_put(l, h);
@@ -230,7 +230,7 @@ loop_cb_end(struct loop *l, const char *name, enum loop_why why,
 	if (t0 == 0)
 		return;
 	ns = loop_time() - t0;
-	if (trace_on) {
+	if (trace_want()) {
 		struct trace_arg a[] = {
 			TARG_S("name", name), TARG_S("why", why_names[why]),
 			TARG_I("ns", ns),
@@ -320,7 +320,7 @@ io_add(struct loop *l, int fd, int dir, const char *name, loop_io_cb cb,
 	io->cb[dir] = cb;
 	io->arg[dir] = arg;
 	io->name[dir] = name;
-	if (trace_on)
+	if (trace_want())
 		fd_trace(fd, k != NULL ? "modify" : "add", mask, name);
 	return 0;
 }
@@ -349,7 +349,7 @@ io_remove(struct loop *l, int fd, int dir)
 		io->next = l->free_ios;
 		l->free_ios = io;
 	}
-	if (trace_on)
+	if (trace_want())
 		fd_trace(fd, mask != 0 ? "modify" : "remove", mask, name);
 	return 0;
 }
@@ -498,7 +498,8 @@ loop_run_once(struct loop *l)
 	/* 2. */
 	timeout = compute_timeout(l);
 	if (trace_on) {
-		iter_trace(l, ran, timeout);
+		if (!trace_skip())
+			iter_trace(l, ran, timeout);
 		/* The wait may block: a reader sees the iteration first. */
 		if (timeout != 0)
 			trace_flush();
@@ -514,7 +515,7 @@ loop_run_once(struct loop *l)
 		l->io[i].fd = l->got[i].key->fd;
 		l->io[i].events = l->got[i].events;
 	}
-	if (trace_on)
+	if (trace_want())
 		poll_trace(l, n);
 	for (i = 0; i < n; i++) {
 		if (l->io[i].events & POLLER_IN)

@@ -112,7 +112,7 @@ timer_run_due(struct loop *l, long long now)
 
 	while ((h = timer_first(l)) != NULL && h->when <= now) {
 		timer_remove(l, h);
-		if (trace_on)
+		if (trace_want())
 			timer_trace(h, "fire");
 		loop_ready_push(l, h);
 	}

@@ -353,13 +353,14 @@ rec_start(struct rec *r, const char *call, int fd)
 	r->half = 0;
 	r->nargs = 0;
 	r->used = 0;
+	r->quiet = !trace_want();
 }
 
 /* An integer argument. */
 void
 rec_int(struct rec *r, const char *key, long long v)
 {
-	if (r->nargs < REC_ARGS)
+	if (!r->quiet && r->nargs < REC_ARGS)
 		r->args[r->nargs++] = TARG_I(key, v);
 }
 
@@ -370,7 +371,7 @@ rec_str(struct rec *r, const char *key, const char *s)
 	size_t room = sizeof(r->pool) - r->used, n = strlen(s);
 	char *dst = r->pool + r->used;
 
-	if (r->nargs == REC_ARGS || room < 2)
+	if (r->quiet || r->nargs == REC_ARGS || room < 2)
 		return;
 	if (n > room - 1)
 		n = room - 1;
@@ -386,6 +387,8 @@ rec_sym(struct rec *r, const char *key, long v, const struct sym *t)
 {
 	char buf[32];
 
+	if (r->quiet)
+		return;
 	rec_str(r, key, sym_name(t, v, buf, sizeof(buf)));
 }
 
@@ -396,6 +399,8 @@ rec_flags(struct rec *r, const char *key, unsigned long v,
 {
 	char buf[256];
 
+	if (r->quiet)
+		return;
 	rec_str(r, key, flag_names(t, v, buf, sizeof(buf)));
 }
 
@@ -406,6 +411,8 @@ rec_addr(struct rec *r, const char *key, const struct sockaddr *sa,
 {
 	char buf[ADDR_STRLEN];
 
+	if (r->quiet)
+		return;
 	rec_str(r, key, addr_str(sa, len, buf, sizeof(buf)));
 }
 
@@ -422,6 +429,8 @@ rec_addr_out(struct rec *r, const char *key, const struct sockaddr *sa,
 void
 rec_qual(struct rec *r, const char *qual)
 {
+	if (r->quiet)
+		return;
 	snprintf(r->qual, sizeof(r->qual), "%s", qual);
 }
 
@@ -438,6 +447,8 @@ rec_type_qual(struct rec *r, int fd)
 	const char *name;
 	int type;
 
+	if (r->quiet)
+		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
 	    (name = sym_find(sock_types, type)) != NULL)
 		rec_qual(r, name);
@@ -493,7 +504,7 @@ rec_end(struct rec *r, long long ret)
 	struct trace_call c;
 	char key[80];
 
-	if (trace_on) {
+	if (trace_on && !r->quiet) {
 		c.call = r->call;
 		c.fd = r->fd;
 		c.args = r->args;

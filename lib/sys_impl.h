@@ -94,13 +94,18 @@ struct rec {
 	int fault;		/* the injected errno or EAI_ code */
 	int fault_eai;		/* fault is an EAI_ code */
 	int half;		/* "short": make the call with half the count */
+	int quiet;		/* no event: tracing is off or drops it */
 	struct trace_arg args[REC_ARGS];
 	int nargs;
 	char pool[REC_POOL];	/* the string arguments' bytes */
 	size_t used;
 };
 
-/* Begin the record of call on fd (-1: none); no argument yet. */
+/*
+ * Begin the record of call on fd (-1: none); no argument yet.  When no
+ * event will be emitted (only --inject is on, or the sink drops it; see
+ * trace_skip()), the rec_ functions below build nothing.
+ */
 void rec_start(struct rec *r, const char *call, int fd);
 /* An integer argument. */
 void rec_int(struct rec *r, const char *key, long long v);

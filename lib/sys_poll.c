@@ -111,15 +111,17 @@ sys_select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	rec_int(&r, "nfds", nfds);
 	rec_int(&r, "timeout_ms", timeout == NULL ? -1 :
 	    (long long)timeout->tv_sec * 1000 + timeout->tv_usec / 1000);
-	rec_str(&r, "read", fdset_str(rfds, nfds, buf, sizeof(buf)));
-	rec_str(&r, "write", fdset_str(wfds, nfds, buf, sizeof(buf)));
-	if (efds != NULL)
+	if (!r.quiet) {
+		rec_str(&r, "read", fdset_str(rfds, nfds, buf, sizeof(buf)));
+		rec_str(&r, "write", fdset_str(wfds, nfds, buf, sizeof(buf)));
+	}
+	if (efds != NULL && !r.quiet)
 		rec_str(&r, "except", fdset_str(efds, nfds, buf, sizeof(buf)));
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = select(nfds, rfds, wfds, efds, timeout);
 	r.err = errno;
-	if (ret > 0) {
+	if (ret > 0 && !r.quiet) {
 		rec_str(&r, "ready_read", fdset_str(rfds, nfds, buf,
 		    sizeof(buf)));
 		rec_str(&r, "ready_write", fdset_str(wfds, nfds, buf,
@@ -141,12 +143,13 @@ sys_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	rec_start(&r, "poll", -1);
 	rec_int(&r, "nfds", (long long)nfds);
 	rec_int(&r, "timeout", timeout);
-	rec_str(&r, "fds", pollfds_str(fds, nfds, 0, buf, sizeof(buf)));
+	if (!r.quiet)
+		rec_str(&r, "fds", pollfds_str(fds, nfds, 0, buf, sizeof(buf)));
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = poll(fds, nfds, timeout);
 	r.err = errno;
-	if (ret > 0)
+	if (ret > 0 && !r.quiet)
 		rec_str(&r, "ready", pollfds_str(fds, nfds, 1, buf,
 		    sizeof(buf)));
 	rec_end(&r, ret);
@@ -210,7 +213,7 @@ sys_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
 		return rec_fail(&r);
 	ret = epoll_wait(epfd, evs, max, timeout);
 	r.err = errno;
-	if (ret > 0)
+	if (ret > 0 && !r.quiet)
 		rec_str(&r, "ready", epoll_ready_str(evs, ret, buf,
 		    sizeof(buf)));
 	rec_end(&r, ret);

@@ -109,6 +109,13 @@ sys_fork(void)
 		return rec_fail(&r);
 	ret = fork();
 	r.err = errno;
+	/*
+	 * The child's event can reach a reader before its parent's, so it
+	 * names the parent itself.  getppid(2) is not traced: it is the
+	 * tracer's question, not the program's.
+	 */
+	if (ret == 0)
+		rec_int(&r, "ppid", getppid());
 	rec_end(&r, ret);
 	return ret;
 }

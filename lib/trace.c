@@ -45,6 +45,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,8 @@ static struct {
 	int paused;		/* stepping: stop at the next gate */
 	long long seq;		/* number of the next event */
 	long long dropped;	/* events a full socket sink could not take */
-	int full;		/* the socket sink was full: see sink_full() */
+	atomic_int full;	/* the socket sink was full: see sink_full();
+				   read without the lock by trace_skip() */
 	int batch;		/* trace_batch_begin() depth */
 	size_t outlen;		/* bytes gathered in out, in whole lines */
 	long long outlines;	/* ... and how many lines */
@@ -705,7 +707,8 @@ sink_lost(void)
  * took in part is finished, so that lines stay whole (a batch of lines
  * is dropped or sent whole, and counts as its lines).  A full socket sets
  * tr.full, so the events after it are dropped before they are even
- * formatted; see sink_full().  Returns 0, or -1 with errno set.  Holds
+ * formatted, or built at all where the caller asks trace_skip() first;
+ * see sink_full().  Returns 0, or -1 with errno set.  Holds
  * tr.lock.
  */
 static int
@@ -766,6 +769,22 @@ sink_full(void)
 	}
 	tr.dropped++;
 	return 1;
+}
+
+int
+trace_skip(void)
+{
+	int skip;
+
+	/* The common case, a sink with room, costs one load. */
+	if (!atomic_load_explicit(&tr.full, memory_order_relaxed))
+		return 0;
+	pthread_mutex_lock(&tr.lock);
+	skip = trace_on && sink_full();
+	if (skip)
+		tr.seq++;
+	pthread_mutex_unlock(&tr.lock);
+	return skip;
 }
 
 /* Send lines (each ending in '\n') to the sink now.  Holds tr.lock. */

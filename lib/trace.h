@@ -108,6 +108,23 @@ void trace_syscall(const struct trace_call *c);
 void trace_event(const char *ev, const char *note,
 		 const struct trace_arg *args, int nargs);
 
+/*
+ * Will the next event be dropped?  A socket sink that a reader leaves full
+ * drops events (see docs/trace.md); then this numbers the coming event and
+ * counts it as dropped, and returns 1, so that the caller builds nothing:
+ * no explanation, no flag names, no interest set.  Call it once for one
+ * event, just before building it, and emit the event only when it returns
+ * 0.  Costs one atomic load while the sink has room.
+ */
+int trace_skip(void);
+
+/* Non-zero when an event should be built and emitted now. */
+static inline int
+trace_want(void)
+{
+	return trace_on && !trace_skip();
+}
+
 /* printf-style shorthand for a "state" event with no arguments. */
 void trace_state(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -275,6 +275,10 @@ on_syscall(struct tui_model *m, const struct tui_event *e, const struct tui_obj 
 
 		if (child != NULL)
 			child->ppid = e->pid;
+	} else if (e->ret == 0 && p != NULL && strcmp(c, "fork") == 0 &&
+		   int_of(args, "ppid", 0) > 0) {
+		/* The child's side, which may come before the parent's. */
+		p->ppid = (int)int_of(args, "ppid", 0);
 	} else if (e->ret > 0 && strcmp(c, "waitpid") == 0) {
 		struct tui_proc *child = proc_get(m, (int)e->ret);
 

@@ -19,9 +19,11 @@
  *
  * A forked child's first events can reach us before its parent's fork
  * event does (both processes write to the sink at once).  The child's
- * seq goes on from its parent's number, so the parent is the process
- * whose newest seq is one less; failing that, the parent's fork event
- * hands over the copy.  Either way the copy is made once.
+ * fork event names its parent ("ppid"), so the copy is made from there.
+ * A trace without ppid falls back on seq: the child's goes on from its
+ * parent's number, so the parent is the process whose newest seq is one
+ * less; failing that, the parent's fork event hands over the copy.
+ * Either way the copy is made once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,7 +584,9 @@ tui_mem_feed(struct tui_model *m, const struct tui_event *e,
 		other->inherited = 1;
 	} else if (strcmp(e->call, "fork") == 0 && e->ret == 0 && me != NULL &&
 		   !me->inherited &&
-		   (other = parent_by_seq(mm, e->pid, e->seq)) != NULL) {
+		   (other = tui_json_int(args, "ppid", 0) > 0 ?
+		    seen_get(mm, (int)tui_json_int(args, "ppid", 0)) :
+		    parent_by_seq(mm, e->pid, e->seq)) != NULL) {
 		inherit(m, other->pid, e->pid);
 		me->inherited = 1;
 	}

@@ -162,6 +162,10 @@ load helpers/common
 	COMP_WORDS=(ipc sock resolve --family "") COMP_CWORD=4
 	_ipc
 	[[ " ${COMPREPLY[*]} " == *" inet6 "* ]]
+	# An option where the verb goes is the default verb's (tui pick).
+	COMP_WORDS=(ipc tui --att) COMP_CWORD=2
+	_ipc
+	[[ " ${COMPREPLY[*]} " == *" --attach "* ]]
 }
 
 @test "the zsh and fish completions parse, and fish completes from the table" {

@@ -118,6 +118,35 @@ pick() {
 	refute_output --partial 'gate'
 }
 
+@test "tui: --plain exits with the child's status and says how it ended" {
+	run --separate-stderr "$IPC" tui run --plain -- sh -c 'exit 3'
+	assert_failure 3
+	[[ $stderr == *"the child exited 3"* ]]
+	run --separate-stderr "$IPC" tui run --plain -- sh -c 'kill -TERM $$'
+	assert_failure 143
+	[[ $stderr == *"the child was killed by SIGTERM"* ]]
+}
+
+@test "tui: SIGINT to a --plain attach, waiting or watching, exits 130 and removes the socket" {
+	local sock="$BATS_TEST_TMPDIR/t.sock" i
+	start_server waiting "$IPC" tui attach --plain "unix:$sock"
+	assert_exists "$sock"
+	stop_server waiting INT
+	[ "$waiting_STATUS" -eq 130 ]
+	assert_not_exists "$sock"
+	start_server watching "$IPC" tui attach --plain "unix:$sock"
+	start_server srv "$IPC" loop serve 127.0.0.1:0 --echo --trace-to "unix:$sock"
+	for ((i = 0; i < WAIT * 20; i++)); do
+		grep -q ' hello' "$BATS_TEST_TMPDIR/watching.out" && break
+		sleep 0.05
+	done
+	assert_file_contains "$BATS_TEST_TMPDIR/watching.out" ' hello'
+	stop_server watching INT
+	[ "$watching_STATUS" -eq 130 ]
+	assert_not_exists "$sock"
+	stop_server srv
+}
+
 @test "tui: replay of a missing file fails with 66 and a hint" {
 	run "$IPC" tui replay --plain nosuch.jsonl
 	assert_failure 66
@@ -687,8 +716,11 @@ step_until() {
 	wait_for "EXIT=0"
 }
 
-@test "tui: a pipeline shows the pipe from printf's fd 1 to sort's fd 0" {
-	tui_start run -- "$IPC" spawn pipeline -- printf 'b\na\n' '|' sort
+@test "tui: a pipeline shows the pipe from cat's fd 1 to sort's fd 0" {
+	# cat waits in open(2) on the FIFO until we write to it, so both
+	# children stay alive, and the pipe open, for as long as we step.
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	tui_start run -- "$IPC" spawn pipeline -- cat in '|' sort
 	wait_for "paused before"
 	view Processes
 	step_until '^[0-9]+:1 ==p1==> [0-9]+:0 +│'
@@ -696,6 +728,7 @@ step_until() {
 	assert_output --regexp '`- pid [0-9]+ running fd1>p1'
 	assert_output --regexp '`- pid [0-9]+ running fd0<p1'
 	assert_output --partial "pipes (pid:fd ==> pid:fd)"
+	printf 'b\na\n' >"$BATS_TEST_TMPDIR/in"
 	keys r
 	wait_for "exited 0"
 	run screen

@@ -4,7 +4,7 @@
  *
  * The loop waits with poll(2) on the terminal and the trace socket at once,
  * so the screen never blocks the traced process's events and a key never
- * waits for an event.  Drawing is batched: at most one frame per FRAME_MS,
+ * waits for an event.  Drawing is batched: at most one frame per TUI_FRAME_MS,
  * however fast events come.  Stepping a live process answers its gates
  * (docs/trace.md); stepping a replay feeds the model more lines, and a step
  * back resets the model and feeds fewer.
@@ -22,7 +22,6 @@
 #include "sys.h"
 #include "tui.h"
 
-#define FRAME_MS	33	/* about 30 frames a second at most */
 #define REAP_MS		100	/* how often to look for a child gone quiet */
 
 /* The pause between steps in run mode, slowest last. */
@@ -300,20 +299,26 @@ draw(struct tui_app *app)
 	app->drawn_ms = now_ms();
 }
 
-/* How long poll may wait: until the next frame, run step or reap. */
+/*
+ * How long poll may wait: until the next frame, run step or reap, or
+ * until the trace socket may be read again.
+ */
 static int
 wait_ms(const struct tui_app *app)
 {
 	long long now = now_ms(), t = LLONG_MAX;
+	int intake = app->src.fd >= 0 ? src_wait_ms(&app->src) : 0;
 
 	if (app->dirty)
-		t = app->drawn_ms + FRAME_MS - now;
+		t = app->drawn_ms + TUI_FRAME_MS - now;
 	if (app->running && app->want == WANT_NONE &&
 	    (at_gate(app) || app->src.kind == SRC_REPLAY) &&
 	    app->next_ms - now < t)
 		t = app->next_ms - now;
 	if (app->src.pid > 0 && app->src.fd < 0 && REAP_MS < t)
 		t = REAP_MS;
+	if (intake > 0 && intake < t)
+		t = intake;
 	if (t == LLONG_MAX)
 		return -1;
 	return t < 0 ? 0 : t > 60000 ? 60000 : (int)t;
@@ -344,11 +349,15 @@ app_run(struct tui_app *app)
 	for (int i = 0; i < TUI_PANES; i++)
 		app->row[i] = -1;
 	while (!app->quit && !crt_stop_signal()) {
-		if (app->dirty && now_ms() >= app->drawn_ms + FRAME_MS)
+		if (app->dirty && now_ms() >= app->drawn_ms + TUI_FRAME_MS)
 			draw(app);
 		/* poll(2) skips an entry whose fd is negative: a closed one. */
 		p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = app->src.fd, .events = POLLIN };
+		/* This frame's trace intake is used up: leave the socket. */
+		p[1] = (struct pollfd){
+			.fd = src_wait_ms(&app->src) > 0 ? -1 : app->src.fd,
+			.events = POLLIN,
+		};
 		p[2] = (struct pollfd){ .fd = app->src.out_fd, .events = POLLIN };
 		if (sys_poll(p, 3, wait_ms(app)) < 0 && errno != EINTR)
 			return fail(app->cli, "poll", errno, NULL);

@@ -71,9 +71,9 @@ on_fatal(int sig)
 	raise(sig);
 }
 
-/* Install the handlers; see sigaction(2).  No SA_RESTART: poll gets EINTR. */
-static void
-crt_signals(void)
+/* See sigaction(2).  No SA_RESTART: poll gets EINTR. */
+void
+crt_catch_stop(void)
 {
 	struct sigaction sa;
 
@@ -82,6 +82,17 @@ crt_signals(void)
 	sa.sa_handler = on_stop;
 	sys_sigaction(SIGINT, &sa, NULL);
 	sys_sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Install the handlers; see sigaction(2). */
+static void
+crt_signals(void)
+{
+	struct sigaction sa;
+
+	crt_catch_stop();
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_fatal;
 	sa.sa_flags = SA_RESETHAND;
 	sys_sigaction(SIGSEGV, &sa, NULL);

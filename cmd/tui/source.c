@@ -9,6 +9,13 @@
  * a reset and a shorter feed.  All three answer gates the same way: a line
  * "step", "run" or "pause" written to the trace socket.
  *
+ * A live trace is read at most SRC_INTAKE bytes a frame.  Stepping never
+ * comes near that: a gate waits for us.  A busy process running free
+ * sends far more than a screen can show; what we leave unread fills the
+ * socket, and the traced process then drops events before it builds them
+ * (trace_skip() in lib/trace.c), counting them, so watching costs it
+ * little.  The model sees the gaps in seq and shows the count.
+ *
  * A child's stdout and stderr come back on one pipe and are kept as a
  * bounded ring of the newest lines, raw: the view escapes them (tui_escape)
  * before drawing, since a program may print anything.
@@ -25,11 +32,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sys.h"
 #include "tui.h"
 
 #define REPLAY_MAX_LINES	(4u << 20)	/* a bound on what a file may hold */
-#define PUMP_READS		16		/* reads per pump, so keys still get in */
+#define OUTPUT_READS		16	/* output reads a pump, so keys get in */
 
 static void
 src_clear(struct tui_source *s, enum src_kind kind)
@@ -236,14 +244,39 @@ feed_lines(struct tui_source *s, struct tui_model *m)
 	return fed;
 }
 
+/* Start a new frame's intake when the last one is over. */
+static void
+frame_roll(struct tui_source *s, long long now)
+{
+	if (now - s->frame_ms >= TUI_FRAME_MS) {
+		s->frame_ms = now;
+		s->frame_bytes = 0;
+	}
+}
+
+int
+src_wait_ms(const struct tui_source *s)
+{
+	long long left = s->frame_ms + TUI_FRAME_MS - clock_now_ns() / 1000000;
+
+	if (s->frame_bytes < SRC_INTAKE || left <= 0)
+		return 0;
+	return (int)left;
+}
+
 int
 src_pump(struct tui_source *s, struct tui_model *m)
 {
 	int fed = 0;
 
-	for (int i = 0; i < PUMP_READS && s->fd >= 0; i++) {
-		ssize_t n = sys_recv(s->fd, s->buf + s->len,
-				     sizeof(s->buf) - s->len, MSG_DONTWAIT);
+	frame_roll(s, clock_now_ns() / 1000000);
+	while (s->fd >= 0 && s->frame_bytes < SRC_INTAKE) {
+		size_t room = sizeof(s->buf) - s->len;
+		ssize_t n;
+
+		if (room > SRC_INTAKE - s->frame_bytes)
+			room = SRC_INTAKE - s->frame_bytes;
+		n = sys_recv(s->fd, s->buf + s->len, room, MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -264,6 +297,7 @@ src_pump(struct tui_source *s, struct tui_model *m)
 			break;
 		}
 		s->len += (size_t)n;
+		s->frame_bytes += (size_t)n;
 		fed |= feed_lines(s, m);
 	}
 	return fed;
@@ -298,7 +332,7 @@ src_pump_output(struct tui_source *s)
 	char buf[4096];
 	int got = 0;
 
-	for (int i = 0; i < PUMP_READS && s->out_fd >= 0; i++) {
+	for (int i = 0; i < OUTPUT_READS && s->out_fd >= 0; i++) {
 		ssize_t n = sys_read(s->out_fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
@@ -363,14 +397,17 @@ src_command(struct tui_source *s, const char *cmd)
 static void
 describe(struct tui_source *s, int status)
 {
-	if (WIFEXITED(status))
+	if (WIFEXITED(status)) {
+		s->code = WEXITSTATUS(status);
 		snprintf(s->status, sizeof(s->status), "the child exited %d",
 			 WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
+	} else if (WIFSIGNALED(status)) {
+		s->code = 128 + WTERMSIG(status);
 		snprintf(s->status, sizeof(s->status),
 			 "the child was killed by SIG%s",
 			 sigabbrev_np(WTERMSIG(status)) ?
 			 sigabbrev_np(WTERMSIG(status)) : "?");
+	}
 }
 
 void
@@ -381,6 +418,23 @@ src_reap(struct tui_source *s)
 	if (s->pid > 0 && sys_waitpid(s->pid, &status, WNOHANG) == s->pid) {
 		s->pid = 0;
 		describe(s, status);
+	}
+}
+
+void
+src_wait(struct tui_source *s)
+{
+	int status;
+	pid_t got;
+
+	while (s->pid > 0 && !crt_stop_signal()) {
+		got = sys_waitpid(s->pid, &status, 0);
+		if (got == s->pid) {
+			s->pid = 0;
+			describe(s, status);
+		} else if (got < 0 && errno != EINTR) {
+			break;
+		}
 	}
 }
 

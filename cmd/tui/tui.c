@@ -99,9 +99,13 @@ feed_next(const struct cli *cli, struct tui_source *s, struct tui_model *m,
 		s->pos++;
 		return 1;
 	}
-	if (s->fd < 0)
+	if (s->fd < 0 || crt_stop_signal())
 		return 0;
-	if (sys_poll(&p, 1, -1) < 0 && errno != EINTR) {
+	/* Paced as on the screen: this frame's intake is used up. */
+	if (src_wait_ms(s) > 0)
+		p.fd = -1;
+	if (sys_poll(&p, 1, p.fd < 0 ? src_wait_ms(s) : -1) < 0 &&
+	    errno != EINTR) {
 		*rc = fail(cli, "poll", errno, NULL);
 		return 0;
 	}
@@ -131,6 +135,9 @@ tui_plain(const struct cli *cli, struct tui_source *s)
 			       "  # " : "", e->call[0] ? e->note : "");
 		}
 		tui_model_reset(m);
+		/* A reader of a pipe or file sees each batch as it comes. */
+		if (fflush(stdout) != 0)
+			break;
 	}
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = fail(cli, "stdout", errno, NULL);
@@ -230,6 +237,14 @@ session(const struct cli *cli, struct tui_source *src, size_t cap)
 
 	if (o.plain || o.headless) {
 		rc = o.headless ? tui_headless(cli, src) : tui_plain(cli, src);
+		/* Like strace(1): the child's status is ours. */
+		src_wait(src);
+		if (src->kind == SRC_CHILD && src->status[0] != '\0')
+			fprintf(stderr, "%s: %s\n", cli->prog, src->status);
+		if (rc == 0 && src->kind == SRC_CHILD)
+			rc = src->code;
+		if (crt_stop_signal())
+			rc = 128 + crt_stop_signal();
 		src_close(src);
 		return rc;
 	}
@@ -268,6 +283,7 @@ start_run(const struct cli *cli, char **argv)
 
 	if (rc != 0)
 		return rc;
+	crt_catch_stop();
 	if (src_child(&src, argv, screen, screen) < 0)
 		return fail(cli, argv[0], errno, NULL);
 	return session(cli, &src, LOG_EVENTS);
@@ -301,11 +317,16 @@ start_attach(const struct cli *cli, const char *path)
 				   "socket to listen at");
 	if ((rc = precheck(cli)) != 0)
 		return rc;
+	/* Ctrl-C while we wait must still remove the socket file. */
+	crt_catch_stop();
 	fprintf(stderr, "listening unix:%s\n", bare);
-	if (src_attach(&src, path, ms) < 0)
+	if (src_attach(&src, path, ms) < 0) {
+		if (crt_stop_signal())
+			return 128 + crt_stop_signal();
 		return fail(cli, path, errno, errno == EADDRINUSE ?
 			    "a file is in the way: remove it, or pick another "
 			    "path" : NULL);
+	}
 	return session(cli, &src, LOG_EVENTS);
 }
 
@@ -487,10 +508,14 @@ const struct verb tui_attach_verb = {
 		"--trace-to unix:PATH makes a process connect to a listener "
 		"at PATH, so attach listens there (printing \"listening "
 		"unix:PATH\") and takes the first process that connects; "
-		"start it after.  Events are read as fast as they come and "
-		"the screen is drawn at most 30 times a second.  The log "
-		"keeps the newest 100000 events; older ones are counted as "
-		"dropped.  If the process was started with --step too, the "
+		"start it after.  The screen is drawn at most 30 times a "
+		"second, and at most 64 KiB of events are read a frame, "
+		"about a thousand: a busy process running free sends far "
+		"more than a screen can show, and what is left unread fills "
+		"the socket, so the process drops events before building "
+		"them and is hardly slowed.  The top bar counts the drops "
+		"(the gaps in seq).  The log keeps the newest 100000 events; "
+		"older ones are counted as dropped too.  If the process was started with --step too, the "
 		"step keys work as in run.  The socket file is removed on "
 		"exit.",
 	.examples = (const char *const[]){

@@ -33,6 +33,13 @@ enum crt_attr { CRT_NORMAL, CRT_TITLE, CRT_FOCUS, CRT_SELECT, CRT_READY,
  * stdin or stdout is not a terminal or TERM is unset or "dumb".
  */
 int crt_init(void);
+/*
+ * Catch SIGINT and SIGTERM: they set crt_stop_signal() and interrupt a
+ * wait (EINTR), so a session ends through its cleanup and an attach
+ * socket file is removed.  crt_init() does this too; call it first where
+ * a wait comes before the screen, or with no screen at all.
+ */
+void crt_catch_stop(void);
 /* The check crt_init() makes, alone: 0, or -1 with errno ENOTTY. */
 int crt_usable(void);
 /* Give the terminal back.  Safe to call twice and without crt_init(). */
@@ -53,6 +60,8 @@ void crt_title(int y, int x, int w, const char *name, int focused);
 enum src_kind { SRC_CHILD, SRC_ATTACH, SRC_REPLAY };
 
 #define SRC_OUT_LINES	64	/* lines of the child's output kept */
+#define TUI_FRAME_MS	33	/* one frame: about 30 a second at most */
+#define SRC_INTAKE	65536	/* trace bytes read a frame, at most */
 #define SRC_OUT_WIDTH	160	/* bytes a kept line holds; longer ones wrap */
 
 struct tui_source {
@@ -62,8 +71,12 @@ struct tui_source {
 	char path[108];		/* attach: the socket file to remove */
 	pid_t pid;		/* the child, 0 when none or reaped */
 	char status[64];	/* "exited 0", "connection closed" ... */
+	int code;		/* the reaped child's: its exit status or
+				   128 + the signal that killed it */
 	char buf[65536];	/* a partial line */
 	size_t len;
+	long long frame_ms;	/* when this frame's intake began */
+	size_t frame_bytes;	/* ... and what it has read so far */
 	char **file_lines;	/* replay: every line of the file */
 	size_t nlines, pos;	/* ... and how many are fed */
 	/* A child's stdout and stderr, captured: a ring of the newest lines. */
@@ -93,11 +106,17 @@ int src_attach(struct tui_source *s, const char *path, int timeout_ms);
 /* Read a JSON Lines file into memory.  Returns 0 or -1 with errno set. */
 int src_replay(struct tui_source *s, const char *path);
 /*
- * Read what is waiting on the trace socket and feed whole lines to m.
- * Returns 1 when something was fed, 0 when nothing was, or -1 with errno
- * set on a read error.  End of file closes the socket and sets status.
+ * Read what is waiting on the trace socket, up to what is left of this
+ * frame's SRC_INTAKE bytes, and feed whole lines to m.  Returns 1 when
+ * something was fed, 0 when nothing was, or -1 with errno set on a read
+ * error.  End of file closes the socket and sets status.
  */
 int src_pump(struct tui_source *s, struct tui_model *m);
+/*
+ * Milliseconds until the trace socket may be read again: 0 while this
+ * frame's intake has room.  Until then, do not poll the socket.
+ */
+int src_wait_ms(const struct tui_source *s);
 /*
  * Read what the child wrote into the output ring.  Returns 1 when
  * something came, 0 when nothing did; end of file closes out_fd.
@@ -110,6 +129,11 @@ const char *src_output_line(const struct tui_source *s, size_t i);
 int src_command(struct tui_source *s, const char *cmd);
 /* Reap the child if it has ended; records how in status.  Never blocks. */
 void src_reap(struct tui_source *s);
+/*
+ * Wait for the child once its trace has closed, and record how it ended
+ * (status and code).  A stop signal (crt_stop_signal()) ends the wait.
+ */
+void src_wait(struct tui_source *s);
 /* Close everything; a live child gets SIGTERM and is waited for. */
 void src_close(struct tui_source *s);
 

@@ -347,6 +347,27 @@ test_pipe_child_first(void **state)
 }
 
 /*
+ * Two children, the second's events ahead of its parent's fork event
+ * while the first child's newest seq equals the parent's, so seq cannot
+ * tell which process forked it: the child's fork event names its parent
+ * (ppid), and its dup2 onto fd 0 lands on the inherited read end.
+ */
+static void
+test_pipe_child_ppid(void **state)
+{
+	struct tui_model *m = tui_model_new(64);
+	const char *fx = "tests/unit/fixtures/pipe-child-ppid.jsonl";
+
+	assert_int_equal(feed_file(m, fx), 0);
+	assert_non_null(tui_model_end(m, 102, 0));
+	assert_int_equal(tui_model_end(m, 102, 0)->end, 'r');
+	assert_int_equal(tui_model_end(m, 101, 1)->end, 'w');
+	assert_int_equal(tui_model_proc(m, 102)->ppid, 100);
+	assert_int_equal(tui_model_proc(m, 101)->ppid, 100);
+	tui_model_free(m);
+}
+
+/*
  * `ipc sig mask`: SIGUSR1 sent to itself three times while blocked, let in
  * by SIG_UNBLOCK (line 8): one delivery, from itself, highlighted until
  * the next system call.
@@ -414,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_mmap_fork_shares_private_page),
 		cmocka_unit_test(test_pipeline_pipe_ends),
 		cmocka_unit_test(test_pipe_child_first),
+		cmocka_unit_test(test_pipe_child_ppid),
 		cmocka_unit_test(test_sig_mask_delivery),
 		cmocka_unit_test(test_sig_catch_deliveries),
 	};
