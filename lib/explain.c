@@ -100,6 +100,15 @@ static const struct call_note call_notes[] = {
 
 	/* see connect(2), tcp(7) */
 	S("connect", "three-way handshake done; the socket is connected"),
+	/* see unix(7) */
+	S("connect AF_UNIX", "connected at once: the listener's queue took "
+	    "the connection; no packet and no handshake, the kernel links "
+	    "the two sockets"),
+	F("connect AF_UNIX", ECONNREFUSED, "a socket file is there but "
+	    "nothing listens on it: its server is gone"),
+	F("connect AF_UNIX", ENOENT, "no socket file at that path"),
+	F("connect AF_UNIX", EAGAIN, "the listener's queue is full; a "
+	    "non-blocking Unix connect does not wait for room"),
 	S("connect SOCK_DGRAM", "no packet is sent: a datagram connect only "
 	    "fixes the peer, and filters what comes in to that peer"),
 	F("connect", ECONNREFUSED, "no listener: the peer answered SYN with "
@@ -124,6 +133,11 @@ static const struct call_note call_notes[] = {
 	    "socket's"),
 
 	/* see shutdown(2) */
+	/* see unix(7): no packets, the kernel marks the other socket */
+	S("shutdown SHUT_WR AF_UNIX", "the peer will read end of file once "
+	    "it has read what was sent; this side can still read"),
+	S("shutdown SHUT_RDWR AF_UNIX", "both directions shut: the peer "
+	    "reads end of file, and so do we"),
 	S("shutdown SHUT_WR", "sends FIN: the peer will read end of file; "
 	    "this side can still read"),
 	S("shutdown SHUT_RD", "further reads return end of file; the peer is "
@@ -290,6 +304,9 @@ static const struct call_note call_notes[] = {
 	S("close SOCK_STREAM", "the descriptor is free again; with the last "
 	    "one gone, a connected stream socket sends FIN (or RST if "
 	    "unread data was waiting)"),
+	S("close AF_UNIX", "the descriptor is free again; with the last one "
+	    "gone the peer reads end of file (or ECONNRESET if we close with "
+	    "its data still unread)"),
 	F("close", EBADF, "not an open descriptor: closed twice?"),
 	F("close", EINTR, "interrupted, but on Linux the fd is closed "
 	    "anyway: do not retry"),

@@ -436,22 +436,30 @@ rec_qual(struct rec *r, const char *qual)
 
 /*
  * Qualify a call on a socket by its type ("connect SOCK_DGRAM", "close
- * SOCK_STREAM"): the same call means different things on each.  Other
- * descriptors get no qualifier.  The SO_TYPE read is not traced: it is the
- * tracer's own question, not the program's.
+ * SOCK_STREAM"): the same call means different things on each.  A Unix
+ * stream or seqpacket socket is "AF_UNIX": it has no handshake and no
+ * FIN, see unix(7).  Other descriptors get no qualifier.  The getsockopt
+ * reads are not traced: they are the tracer's own questions, not the
+ * program's.
  */
 void
 rec_type_qual(struct rec *r, int fd)
 {
 	socklen_t len = sizeof(int);
 	const char *name;
-	int type;
+	int type, domain;
 
 	if (r->quiet)
 		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
-	    (name = sym_find(sock_types, type)) != NULL)
-		rec_qual(r, name);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    (name = sym_find(sock_types, type)) == NULL)
+		return;
+	len = sizeof(int);
+	if (type != SOCK_DGRAM &&
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    domain == AF_UNIX)
+		name = "AF_UNIX";
+	rec_qual(r, name);
 }
 
 /*

@@ -503,14 +503,21 @@ int
 sys_shutdown(int fd, int how)
 {
 	char name[32];
+	const char *what;
 	struct rec r;
 	int ret;
 
 	if (!sys_watch)
 		return shutdown(fd, how);
 	rec_start(&r, "shutdown", fd);
-	rec_qual(&r, sym_name(shut_hows, how, name, sizeof(name)));
-	rec_str(&r, "how", r.qual);
+	what = sym_name(shut_hows, how, name, sizeof(name));
+	rec_str(&r, "how", what);
+	/* A Unix socket sends no FIN ("shutdown SHUT_WR AF_UNIX"). */
+	rec_type_qual(&r, fd);
+	if (strcmp(r.qual, "AF_UNIX") == 0)
+		snprintf(r.qual, sizeof(r.qual), "%s AF_UNIX", what);
+	else
+		rec_qual(&r, what);
 	if (rec_injected(&r))
 		return rec_fail(&r);
 	ret = shutdown(fd, how);

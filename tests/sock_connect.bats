@@ -172,6 +172,25 @@ calls_of() {
 	assert_equal "$stderr" "connected to unix:$BATS_TEST_TMPDIR/echo.sock from unix:(unnamed)"
 }
 
+@test "Unix: the trace explains connect and close without TCP words" {
+	start_server ue peer unix-echo "$BATS_TEST_TMPDIR/echo.sock"
+	run --separate-stderr timeout 20 "$IPC" --trace sock connect \
+		"unix:$BATS_TEST_TMPDIR/echo.sock" <<<"over unix"
+	assert_success
+	[[ $stderr == *"no packet and no handshake"* ]]
+	[[ $stderr == *"the peer reads end of file"* ]]
+	[[ $stderr != *"three-way"* && $stderr != *FIN* ]]
+}
+
+@test "Unix: a socket file nobody listens on is refused, with its own hint" {
+	local f="$BATS_TEST_TMPDIR/stale.sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$f"
+	run timeout 20 "$IPC" sock connect "unix:$f" </dev/null
+	assert_failure 69
+	assert_line "ipc sock connect: unix:$f: connection refused (ECONNREFUSED)"
+	assert_line --partial "hint: the socket file is there but nothing listens on it"
+}
+
 @test "Unix abstract and seqpacket sockets, with ipc listen as the peer" {
 	local name="ipc-bats-$$-$RANDOM"
 	printf 'abstract reply\n' >"$BATS_TEST_TMPDIR/reply"

@@ -235,7 +235,8 @@ have_ipv6() {
 }
 
 @test "recv: --keep goes on past --count, here until --timeout" {
-	start_server r "$IPC" sock recv --keep --timeout 1 0
+	# The idle timeout must outlast python's start-up on a loaded machine.
+	start_server r "$IPC" sock recv --keep --timeout 3 0
 	run "$IPC" sock send --count 3 "$r_ADDR" k
 	assert_success
 	run dgram_py send udp "$r_PORT" last

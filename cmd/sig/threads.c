@@ -162,7 +162,7 @@ run_workers(const struct cli *cli, int sig, int report_r)
 		w[i] = (struct worker){ .no = (int)i + 1, .stop_r = stop[0],
 			.unblock = o.unblock == 0 || o.unblock == i + 1,
 			.sig = sig, .ready_w = ready[1] };
-		if ((err = pthread_create(&w[i].thread, NULL, worker_main,
+		if ((err = sys_pthread_create(&w[i].thread, NULL, worker_main,
 					  &w[i])) != 0) {
 			rc = fail(cli, "pthread_create", err, NULL);
 			break;

@@ -135,7 +135,13 @@ open_connection(const struct cli *cli, const struct addrinfo *res,
 		else
 			snprintf(what, sizeof(what), "%s: %s", name, step);
 		if (ai->ai_next == NULL)
-			return fail(cli, what, err, NULL);
+			return fail(cli, what, err,
+				    ai->ai_family == AF_UNIX &&
+				    err == ECONNREFUSED ? "the socket file is "
+				    "there but nothing listens on it: its "
+				    "server is gone; remove the file and start "
+				    "one, e.g. 'ipc sock listen unix:PATH'" :
+				    NULL);
 		out_error(cli->prog, what, err);
 	}
 	return EX_NOHOST_;

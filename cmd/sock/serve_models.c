@@ -135,7 +135,7 @@ start_thread(struct serve *s, struct conn *c)
 	 */
 	serve_hold_signals(&old);
 	c->kind = CONN_THREAD;
-	err = pthread_create(&c->thread, NULL, thread_main, c);
+	err = sys_pthread_create(&c->thread, NULL, thread_main, c);
 	sys_sigprocmask(SIG_SETMASK, &old, NULL);
 	if (err != 0) {
 		c->kind = CONN_LOCAL;

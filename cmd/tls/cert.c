@@ -360,7 +360,7 @@ const struct verb tls_cert_verb = {
 	.usage = "new|ca|sign [NAME]|show FILE|HOST:PORT|verify FILE|HOST:PORT",
 	.description =
 		"new makes a key and a self-signed certificate for a server "
-		"(cert.pem, key.pem): EC P-256 unless --type says rsa or "
+		"(cert.pem, cert.key): EC P-256 unless --type says rsa or "
 		"ed25519, for the names --san gives (localhost and 127.0.0.1 "
 		"by default).  ca makes a small CA (ca.pem, ca.key), and "
 		"sign issues a leaf from it (NAME.pem, NAME.key; NAME "

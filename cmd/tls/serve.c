@@ -272,7 +272,7 @@ const struct verb tls_serve_verb = {
 		"ipc tls serve --echo :0\techo over TLS with an ephemeral "
 		"certificate",
 		"ipc tls serve --echo --alpn h2,http/1.1 8443\taccept ALPN",
-		"ipc tls serve --cert cert.pem --key key.pem 8443\trelay one "
+		"ipc tls serve --cert cert.pem --key cert.key 8443\trelay one "
 		"client at a time with stdio",
 		"ipc tls serve --echo --require-client-cert --ca ca.pem "
 		"8443\tmutual TLS",
