@@ -19,7 +19,7 @@ TEST_PKGS := cmocka
 # peers the tests talk to.
 APT_PKGS := pkg-config libssl-dev libreadline-dev libncurses-dev libjansson-dev \
 	libcmocka-dev bats bats-support bats-assert bats-file socat ncat \
-	openssl python3 curl zsh fish man-db
+	openssl python3 curl zsh fish man-db tmux
 # The libraries bench/ compares the event loop against (make bench only).
 BENCH_PKGS := libuv1-dev libevent-dev
 
@@ -53,7 +53,7 @@ all: deps $(BUILD)/ipc $(LINKS)
 deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in bats socat ncat openssl python3 curl zsh fish man; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	for t in bats socat ncat openssl python3 curl zsh fish man tmux; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$$missing bats-assert"; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make: missing:$$missing"; \
@@ -73,8 +73,23 @@ $(BUILD)/libipc.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ipc: $(CMD_OBJ) $(BUILD)/libipc.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $(CMD_OBJ) $(BUILD)/libipc.a $(PKG_LIBS)
+$(BUILD)/ipc: $(CMD_OBJ) $(BUILD)/lesson_files.o $(BUILD)/libipc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $(CMD_OBJ) $(BUILD)/lesson_files.o \
+		$(BUILD)/libipc.a $(PKG_LIBS)
+
+# The lessons go into the binary as C strings (tools/embed.c); the
+# directory is a prerequisite so that adding or removing one remakes them.
+LESSONS := $(sort $(wildcard tutorials/[0-9]*.md))
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/lesson_files.c: $(BUILD)/tools/embed $(LESSONS) tutorials
+	$(BUILD)/tools/embed $(LESSONS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/lesson_files.o: $(BUILD)/lesson_files.c lib/lesson.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ipc-%: | $(BUILD)/ipc
 	ln -sf ipc $@
@@ -92,6 +107,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libipc.a
 
 # Fails the loop's allocations on purpose (see the test).
 $(BUILD)/unit/test_loop_server: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=free
+$(BUILD)/unit/test_lesson: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=realloc \
+	-Wl,--wrap=strdup
 
 test: all $(UNIT_BIN)
 	@IPC_BUILD=$(BUILD) tests/run

@@ -26,12 +26,29 @@ opt_label(char *buf, size_t size, const struct opt *o)
 		snprintf(buf, size, "%s--%s %s", shortname, o->long_name, arg);
 }
 
+/* Does the table mine have an option called name? */
+static int
+has_opt(const struct opt *mine, const char *name)
+{
+	for (; mine && mine->type != OPT_END; mine++)
+		if (strcmp(mine->long_name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The options of table o, but not those that shadow names them: a verb's
+ * own --step wins over the common --step, since verb options are parsed
+ * first, so help shows only the verb's.
+ */
 static void
-print_opts(FILE *f, const struct opt *o)
+print_opts_but(FILE *f, const struct opt *o, const struct opt *shadow)
 {
 	char left[64];
 
 	for (; o && o->type != OPT_END; o++) {
+		if (has_opt(shadow, o->long_name))
+			continue;
 		opt_label(left, sizeof(left), o);
 		if (strlen(left) + (o->short_name ? 0 : 4) < 26)
 			fprintf(f, "  %s%-*s %s", o->short_name ? "" : "    ",
@@ -43,6 +60,12 @@ print_opts(FILE *f, const struct opt *o)
 			fprintf(f, " (%s)", o->choices);
 		fputc('\n', f);
 	}
+}
+
+static void
+print_opts(FILE *f, const struct opt *o)
+{
+	print_opts_but(f, o, NULL);
 }
 
 void
@@ -83,7 +106,7 @@ help_verb(FILE *f, const struct applet *a, const struct verb *v)
 		print_opts(f, v->opts);
 	}
 	fprintf(f, "\nCommon options:\n");
-	print_opts(f, cli_common_opts);
+	print_opts_but(f, cli_common_opts, v->opts);
 }
 
 void
@@ -102,6 +125,10 @@ help_applet(FILE *f, const struct applet *a)
 	if (a->default_verb != NULL)
 		fprintf(f, "\nWithout a verb, or with an option first, "
 			"'ipc %s' means 'ipc %s %s'.\n", a->name, a->name,
+			a->default_verb);
+	if (a->default_verb != NULL && a->words_to_default)
+		fprintf(f, "A word that is no verb goes to it too: 'ipc %s "
+			"WORD' means 'ipc %s %s WORD'.\n", a->name, a->name,
 			a->default_verb);
 	fprintf(f, "\n'ipc %s VERB --help' shows a verb's options and "
 		"examples.\n", a->name);

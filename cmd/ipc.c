@@ -150,6 +150,16 @@ run_verb(const struct applet *a, int argc, char **argv, char **pre, int npre,
 	if (argv[0][0] == '-' && a->default_verb != NULL)
 		skip = 0;
 	v = cli_find_verb(a, skip ? argv[0] : a->default_verb);
+	/*
+	 * An applet may take a word that names no verb as its default
+	 * verb's first argument: `ipc tutorial sockets` is `ipc tutorial
+	 * start sockets`.  The verb then judges the word.
+	 */
+	if (v == NULL && errno == ENOENT && a->words_to_default &&
+	    a->default_verb != NULL) {
+		skip = 0;
+		v = cli_find_verb(a, a->default_verb);
+	}
 	if (v == NULL) {
 		int ambiguous = errno == EINVAL;
 

@@ -5,7 +5,7 @@ _ipc()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local applet= verb= opts= words= i=1 w
-	local applets="sock tls poll loop sig spawn mmap tui help completion manpage demo "
+	local applets="sock tls poll loop sig spawn mmap tui tutorial shell help completion manpage demo "
 	local common="--trace= --trace-to --step= --inject --help "
 
 	case ${COMP_WORDS[0]##*/} in
@@ -36,6 +36,8 @@ _ipc()
 	if [[ -z $verb && ( $cur == -* || $prev == -* ) ]]; then
 		case $applet in
 		tui) verb=pick ;;
+		tutorial) verb=start ;;
+		shell) verb=start ;;
 		esac
 	fi
 	if [[ -z $verb ]]; then
@@ -48,6 +50,8 @@ _ipc()
 		spawn) COMPREPLY=($(compgen -W "run pipeline shell quote popen deadlock tree zombie inherit --help" -- "$cur")) ;;
 		mmap) COMPREPLY=($(compgen -W "map share shm sigbus --help" -- "$cur")) ;;
 		tui) COMPREPLY=($(compgen -W "pick run replay attach --help" -- "$cur")) ;;
+		tutorial) COMPREPLY=($(compgen -W "start list reset verify --help" -- "$cur")) ;;
+		shell) COMPREPLY=($(compgen -W "start --help" -- "$cur")) ;;
 		esac
 		return
 	fi
@@ -180,6 +184,7 @@ _ipc()
 	tui/pick/--replay) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	tui/pick/--wait) return ;;
 	tui/attach/--wait) return ;;
+	tutorial/start/--step) return ;;
 	esac
 
 	case $applet/$verb in
@@ -233,6 +238,11 @@ _ipc()
 	tui/run) opts="--plain --headless " ;;
 	tui/replay) opts="--plain --headless "; words="$(compgen -f -- "$cur")" ;;
 	tui/attach) opts="--plain --headless --wait " ;;
+	tutorial/start) opts="--step --verify --json " ;;
+	tutorial/list) opts="--json " ;;
+	tutorial/reset) opts="" ;;
+	tutorial/verify) opts="" ;;
+	shell/start) opts="" ;;
 	ipc/help) opts=""; words="$(compgen -W "$applets" -- "$cur")" ;;
 	ipc/completion) opts=""; words="bash zsh fish" ;;
 	ipc/manpage) opts="--markdown "; words="$(compgen -W "$applets" -- "$cur")" ;;
@@ -244,4 +254,4 @@ _ipc()
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	fi
 }
-complete -F _ipc ipc ipc-sock ipc-tls ipc-poll ipc-loop ipc-sig ipc-spawn ipc-mmap ipc-tui
+complete -F _ipc ipc ipc-sock ipc-tls ipc-poll ipc-loop ipc-sig ipc-spawn ipc-mmap ipc-tui ipc-tutorial ipc-shell

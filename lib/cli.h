@@ -77,6 +77,9 @@ struct applet {
 	const struct verb *const *verbs;	/* NULL-terminated */
 	const char *default_verb;	/* run when no verb is given, or NULL
 					   for the applet's help */
+	int words_to_default;		/* a first word that is no verb is
+					   the default verb's first argument:
+					   `ipc tutorial sockets` */
 };
 
 /* What a running verb sees. */

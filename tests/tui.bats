@@ -4,6 +4,7 @@
 # expected, bounded by $WAIT seconds, never a blind sleep.
 
 load helpers/common
+load helpers/tmux
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -12,17 +13,9 @@ setup() {
 }
 
 teardown() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	tmux_end
 	rm -f "$BATS_TEST_TMPDIR"/*.jsonl "$BATS_TEST_TMPDIR"/stty
-	for pid in "${STARTED[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	STARTED=()
-}
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
+	end_started
 }
 
 # tui_start ARGS... - `ipc tui ARGS` in an 80x24 pane; afterwards the pane
@@ -30,24 +23,7 @@ tm() {
 tui_start() {
 	local cmd
 	printf -v cmd '%q ' "$IPC" tui "$@"
-	tm new-session -d -x 80 -y 24 -c "$BATS_TEST_TMPDIR" \
-		"$cmd; echo EXIT=\$?; stty -a >stty; exec cat"
-}
-
-screen() {
-	tm capture-pane -p -t 0
-}
-
-# wait_for TEXT - poll the pane until it shows TEXT (fixed string).
-wait_for() {
-	local i
-	for ((i = 0; i < WAIT * 20; i++)); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for: $1" >&2
-	screen >&2
-	return 1
+	TM_AFTER="stty -a >stty" tm_start -- "$cmd"
 }
 
 # wait_change_of FN BEFORE - poll until FN's output differs from BEFORE.
@@ -59,20 +35,6 @@ wait_change_of() {
 	done
 	echo "timed out waiting for a change" >&2
 	return 1
-}
-
-# wait_change BEFORE - poll until the pane differs from BEFORE.
-wait_change() {
-	local i
-	for ((i = 0; i < WAIT * 20; i++)); do
-		[ "$(screen)" != "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-keys() {
-	tm send-keys -t 0 "$@"
 }
 
 # pick TEXT - in the picker, move down to the first line showing TEXT

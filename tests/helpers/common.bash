@@ -83,7 +83,8 @@ py_peer() {
 	exec python3 "$HELPERS/peer.py" "$@"
 }
 
-teardown() {
+# end_started - end every process start_server started, by PID.
+end_started() {
 	local pid
 	for pid in "${STARTED[@]}"; do
 		kill "$pid" 2>/dev/null
@@ -91,6 +92,10 @@ teardown() {
 	done
 	STARTED=()
 	return 0
+}
+
+teardown() {
+	end_started
 }
 
 # assert_usage_error - last `run` exited 64 with a usage line and a hint.
