@@ -15,7 +15,10 @@ load helpers/common
 
 MAP=$BATS_TEST_DIRNAME/../tutorials/COVERAGE.md
 LESSONS=$BATS_TEST_DIRNAME/../tutorials
-REF=${IPC_REFERENCE:-$BATS_TEST_DIRNAME/../../shared/reference}
+# The chapter's contents, copied from the team's ../shared/reference/ so
+# that a clean clone checks the map too; the last test keeps them equal.
+SHARED_REF=$BATS_TEST_DIRNAME/../../shared/reference
+REF=${IPC_REFERENCE:-$BATS_TEST_DIRNAME/../tutorials/reference}
 REF27=$REF/python27-ipc-chapter-contents.txt
 REF3=$REF/python3-ipc-chapter-contents.md
 # Each command of the map must end within this many seconds.
@@ -276,4 +279,10 @@ check_entries() {
 		printf '%s\t' lesson 6 1
 		printf '%s\n' 'n/a on Linux: why; ipc shows instead: what'
 		printf '%s\t' command 6 0; printf '%s\n' 'e `f`')"
+}
+
+@test "coverage: the copied contents match the team's reference" {
+	[ -d "$SHARED_REF" ] || skip "no $SHARED_REF here (a clean clone)"
+	run diff -r "$SHARED_REF" "$BATS_TEST_DIRNAME/../tutorials/reference"
+	assert_success
 }
