@@ -292,15 +292,20 @@ not yet'
 	assert_line --partial '--step: lesson basics has steps 1 to 5'
 	run "$IPC" tutorial basics --step 0
 	assert_failure 64
+	assert_line --partial '--step: lesson basics has steps 1 to 5'
 	run "$IPC" tutorial --step 2
 	assert_failure 64
 	assert_line --partial '--step needs a lesson NAME'
 	run "$IPC" tutorial basics --json
 	assert_failure 64
+	assert_line 'ipc tutorial start: --json lists the lessons; it takes no NAME'
 	run "$IPC" tutorial --verify --step 2
 	assert_failure 64
+	assert_line 'ipc tutorial start: --verify goes alone'
 	run "$IPC" tutorial basics second
 	assert_failure 64
+	assert_line "ipc tutorial start: unexpected argument 'second'"
+	assert_line --partial 'hint: '
 }
 
 @test "tutorial: a malformed lesson exits 65 and names the file and line" {
